@@ -1,0 +1,22 @@
+import type { ArtifactKey, ArtifactRef } from '../schemas/artifacts';
+
+/**
+ * The artifact store every layer writes through. Implementations: a local directory (store/local.ts);
+ * an object store can be added behind the same interface.
+ */
+export interface ArtifactStore {
+  /** Absolute root, for implementations that have one. */
+  readonly root: string;
+  /** Write bytes atomically; returns the ref. Re-writing identical content is a no-op returning the same ref. */
+  put(key: ArtifactKey, data: Uint8Array, mediaType: string): Promise<ArtifactRef>;
+  /** Write rows as JSONL atomically, streaming (rows may be an async iterable of any length). */
+  putJsonl(key: ArtifactKey, rows: Iterable<unknown> | AsyncIterable<unknown>): Promise<ArtifactRef>;
+  /** The ref of a finished artifact, or undefined. Used by retried activities to skip finished work. */
+  find(key: ArtifactKey): Promise<ArtifactRef | undefined>;
+  /** Read whole bytes, verifying sha256; throws ArtifactCorruptError / ArtifactMissingError. */
+  get(ref: ArtifactRef): Promise<Uint8Array>;
+  /** Stream JSONL rows, verifying sha256 at the end of the stream. */
+  readJsonl<T = unknown>(ref: ArtifactRef): AsyncIterable<T>;
+  /** Every finished artifact of a campaign (from the manifest). */
+  list(campaign: string): Promise<Array<{ key: ArtifactKey; ref: ArtifactRef }>>;
+}
