@@ -1,0 +1,102 @@
+/**
+ * The contract between the model family (engine/model, engine/runtime, engine/sampling) and everything
+ * that uses it (algorithms, steps, runner, benchmarks). Implementations live beside this file.
+ * No Temporal here, ever.
+ */
+import type { LossName, Provider } from '../../schemas/campaign';
+
+/** A model config with every size resolved (vocab taken from the task's tokenizer). */
+export interface ResolvedModelConfig {
+  vocab: number;
+  dModel: number;
+  layers: number;
+  heads: number;
+  context: number;
+  tiedHead: boolean;
+}
+
+export interface NamedTensor {
+  dtype: 'float32';
+  shape: number[];
+  data: Float32Array;
+}
+/** Parameters (or optimizer moments) by name, in a stable order. */
+export type NamedTensors = Map<string, NamedTensor>;
+
+/** Everything a training step consumes and produces: weights plus AdamW state. */
+export interface TrainState {
+  weights: NamedTensors;
+  m: NamedTensors;
+  v: NamedTensors;
+  /** Optimizer steps taken so far (AdamW bias correction uses step + 1). */
+  step: number;
+}
+
+export interface RuntimeOptions {
+  provider: Provider;
+  fallback: 'none' | 'cpu';
+  threads: number;
+}
+
+export interface SampleOptions {
+  /** One temperature per prompt row. */
+  temperatures: number[];
+  topK: number;
+  topP: number;
+  maxNewTokens: number;
+  /** Generation of a row stops after it emits one of these (the stop token is kept in the response). */
+  stopTokens: number[];
+  seed: number;
+}
+
+export interface PreferenceBatch {
+  prompts: number[][];
+  chosen: number[][];
+  rejected: number[][];
+  /** Sequence log-probs of chosen / rejected under the reference policy (precomputed). */
+  refChosen: number[];
+  refRejected: number[];
+}
+
+export interface PreferenceHyper {
+  loss: LossName;
+  beta: number;
+  labelSmoothing: number;
+  lr: number;
+  weightDecay: number;
+  maxGradNorm: number;
+}
+
+/** Metric names follow the standard DPO trainer. */
+export interface PreferenceStepMetrics {
+  loss: number;
+  grad_norm: number;
+  'rewards/chosen': number;
+  'rewards/rejected': number;
+  'rewards/margins': number;
+  'rewards/accuracies': number;
+  'logps/chosen': number;
+  'logps/rejected': number;
+}
+
+export interface PolicyRuntime {
+  readonly config: ResolvedModelConfig;
+  /** Batched autoregressive sampling with the KV cache. Returns response tokens per row. */
+  sample(weights: NamedTensors, prompts: number[][], options: SampleOptions): Promise<number[][]>;
+  /** Sum of per-token log-probs of each response given its prompt (prompt and padding masked). */
+  sequenceLogprobs(weights: NamedTensors, prompts: number[][], responses: number[][]): Promise<Float64Array>;
+  /** One SFT (cross-entropy on response tokens) AdamW step. */
+  sftStep(state: TrainState, prompts: number[][], responses: number[][], hyper: Omit<PreferenceHyper, 'loss' | 'beta' | 'labelSmoothing'>): Promise<{ state: TrainState; loss: number; grad_norm: number }>;
+  /** One preference-loss AdamW step (every loss of PAPER.md). */
+  preferenceStep(state: TrainState, batch: PreferenceBatch, hyper: PreferenceHyper): Promise<{ state: TrainState; metrics: PreferenceStepMetrics }>;
+  dispose(): Promise<void>;
+}
+
+export interface RewardRuntime {
+  readonly config: ResolvedModelConfig;
+  /** Scalar reward per (prompt, response). */
+  score(weights: NamedTensors, prompts: number[][], responses: number[][]): Promise<Float64Array>;
+  /** One Bradley-Terry loss AdamW step: -log sigmoid(r(chosen) - r(rejected)). */
+  btStep(state: TrainState, prompts: number[][], chosen: number[][], rejected: number[][], hyper: Omit<PreferenceHyper, 'loss' | 'beta' | 'labelSmoothing'>): Promise<{ state: TrainState; loss: number; accuracy: number; grad_norm: number }>;
+  dispose(): Promise<void>;
+}
