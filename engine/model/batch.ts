@@ -1,0 +1,146 @@
+/**
+ * Turns token lists into the padded tensors the graphs take.
+ *
+ * Padding convention:
+ * - Sequence graphs (scoring, training, reward) RIGHT-pad `prompt + response` rows. Positions are then simply
+ *   0..len-1 in every row, and pad positions come after every real token, so causality alone keeps them out of
+ *   real tokens' attention; the attention mask hides them as well and the response mask drops them from losses.
+ * - Generation LEFT-pads prompts (see packPrompts) so every row's next token lands in the same column;
+ *   position ids there count real tokens only, so a row's positions do not depend on its padding.
+ * Pad slots hold token id 0, which every vocabulary has; they are masked wherever they could matter.
+ */
+import * as ort from 'onnxruntime-node';
+import type { ResolvedModelConfig } from './api';
+import type { Feeds } from './sessions';
+
+function int64(values: number[] | BigInt64Array, dims: number[]): ort.Tensor {
+  const data = values instanceof BigInt64Array ? values : BigInt64Array.from(values, (v) => BigInt(v));
+  return new ort.Tensor('int64', data, dims);
+}
+
+/** Checks every row's token ids: integers in [0, vocab). `what` names the field in the error. */
+export function checkTokens(rows: number[][], vocab: number, what: string): void {
+  if (!Array.isArray(rows)) throw new Error(`${what} must be an array of token-id arrays`);
+  rows.forEach((row, i) => {
+    if (!Array.isArray(row)) throw new Error(`${what}[${i}] must be an array of token ids, got ${typeof row}`);
+    row.forEach((id, j) => {
+      if (!Number.isInteger(id) || id < 0 || id >= vocab) {
+        throw new Error(`${what}[${i}][${j}] = ${id} is not a token id of this model (integers 0..${vocab - 1}); the tokenizer and the model config's vocab must agree`);
+      }
+    });
+  });
+}
+
+/** Validates prompt / response pairs against the model: ids in range, non-empty prompts, lengths within context. */
+export function checkSequences(config: ResolvedModelConfig, prompts: number[][], responses: number[][], what = 'responses'): void {
+  checkTokens(prompts, config.vocab, 'prompts');
+  checkTokens(responses, config.vocab, what);
+  if (prompts.length !== responses.length) {
+    throw new Error(`prompts (${prompts.length} rows) and ${what} (${responses.length} rows) must have the same number of rows`);
+  }
+  if (prompts.length === 0) throw new Error('a batch needs at least one row; got 0 prompts');
+  prompts.forEach((p, i) => {
+    if (p.length === 0) throw new Error(`prompts[${i}] is empty; every prompt needs at least one token (e.g. a BOS token) to condition on`);
+    const total = p.length + responses[i].length;
+    if (total > config.context) {
+      throw new Error(`row ${i}: prompt (${p.length}) + ${what} (${responses[i].length}) = ${total} tokens exceeds the model context of ${config.context}; shorten it or raise model.context`);
+    }
+  });
+}
+
+/**
+ * Right-padded rows for the scoring and training graphs. The last token of each row is never an input
+ * (nothing is predicted from it), so `sequence_length` is the longest row minus one.
+ */
+export function packSequences(prompts: number[][], responses: number[][], dtype: 'float32' | 'float64' = 'float32'): Feeds {
+  const rows = prompts.length;
+  const lengths = prompts.map((p, i) => p.length + responses[i].length);
+  const seq = Math.max(1, Math.max(...lengths) - 1);
+  const ids = new BigInt64Array(rows * seq);
+  const attention = new BigInt64Array(rows * seq);
+  const positions = new BigInt64Array(rows * seq);
+  const targets = new BigInt64Array(rows * seq);
+  const mask = dtype === 'float64' ? new Float64Array(rows * seq) : new Float32Array(rows * seq);
+  for (let r = 0; r < rows; r++) {
+    const tokens = prompts[r].concat(responses[r]);
+    for (let t = 0; t < seq; t++) {
+      const k = r * seq + t;
+      positions[k] = BigInt(t);
+      if (t < tokens.length) {
+        ids[k] = BigInt(tokens[t]);
+        attention[k] = 1n;
+      }
+      if (t + 1 < tokens.length) {
+        targets[k] = BigInt(tokens[t + 1]);
+        if (t + 1 >= prompts[r].length) mask[k] = 1;
+      }
+    }
+  }
+  return {
+    input_ids: int64(ids, [rows, seq]),
+    attention_mask: int64(attention, [rows, seq]),
+    position_ids: int64(positions, [rows, seq]),
+    target_ids: int64(targets, [rows, seq]),
+    response_mask: new ort.Tensor(dtype, mask, [rows, seq]),
+  };
+}
+
+/** Right-padded full rows for the reward graphs, with a one-hot mask on each row's last real token. */
+export function packRewardSequences(prompts: number[][], responses: number[][], dtype: 'float32' | 'float64' = 'float32'): Feeds {
+  const rows = prompts.length;
+  const lengths = prompts.map((p, i) => p.length + responses[i].length);
+  const seq = Math.max(...lengths);
+  const ids = new BigInt64Array(rows * seq);
+  const attention = new BigInt64Array(rows * seq);
+  const positions = new BigInt64Array(rows * seq);
+  const last = dtype === 'float64' ? new Float64Array(rows * seq) : new Float32Array(rows * seq);
+  for (let r = 0; r < rows; r++) {
+    const tokens = prompts[r].concat(responses[r]);
+    for (let t = 0; t < seq; t++) {
+      const k = r * seq + t;
+      positions[k] = BigInt(t);
+      if (t < tokens.length) {
+        ids[k] = BigInt(tokens[t]);
+        attention[k] = 1n;
+      }
+    }
+    last[r * seq + tokens.length - 1] = 1;
+  }
+  return {
+    input_ids: int64(ids, [rows, seq]),
+    attention_mask: int64(attention, [rows, seq]),
+    position_ids: int64(positions, [rows, seq]),
+    last_token_mask: new ort.Tensor(dtype, last, [rows, seq]),
+  };
+}
+
+export interface PromptBatch {
+  /** Left-padded width. */
+  width: number;
+  ids: BigInt64Array;
+  attention: BigInt64Array;
+  positions: BigInt64Array;
+  /** Next position id of every row (its real prompt length). */
+  nextPosition: number[];
+}
+
+/** Left-padded prompts for prefill. */
+export function packPrompts(prompts: number[][]): PromptBatch {
+  const rows = prompts.length;
+  const width = Math.max(...prompts.map((p) => p.length));
+  const ids = new BigInt64Array(rows * width);
+  const attention = new BigInt64Array(rows * width);
+  const positions = new BigInt64Array(rows * width);
+  prompts.forEach((p, r) => {
+    const pad = width - p.length;
+    p.forEach((id, j) => {
+      const k = r * width + pad + j;
+      ids[k] = BigInt(id);
+      attention[k] = 1n;
+      positions[k] = BigInt(j);
+    });
+  });
+  return { width, ids, attention, positions, nextPosition: prompts.map((p) => p.length) };
+}
+
+export { int64 };

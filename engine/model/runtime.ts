@@ -1,0 +1,174 @@
+/**
+ * The policy runtime: the GPT of gpt.ts running in ORT sessions, implementing PolicyRuntime of api.ts.
+ * Graphs are built lazily, once per runtime, and their sessions shared through engine/runtime/sessions.ts.
+ * Padding: generation left-pads prompts; scoring and training right-pad prompt + response (see batch.ts).
+ */
+import * as ort from 'onnxruntime-node';
+import { chooseToken } from '../sampling/choose';
+import { rngFor } from '../sampling/rng';
+import { DEFAULT_RUNTIME } from '../runtime/sessions';
+import type {
+  NamedTensors, PolicyRuntime, PreferenceBatch, PreferenceHyper, PreferenceStepMetrics, ResolvedModelConfig, RuntimeOptions, SampleOptions, TrainState,
+} from './api';
+import { checkSequences, checkTokens, int64, packPrompts, packSequences } from './batch';
+import { headDim, parameterSpecs, validateConfig } from './gpt';
+import { buildDecodeGraph, buildPreferenceGraph, buildScoreGraph, buildSftGraph, PAIR_METRICS } from './graphs';
+import { assertLossName } from './losses';
+import { GraphSessions, outputScalar, outputTensor, scalarFeed, tensorFeeds, type Feeds } from './sessions';
+import { nextState, trainFeeds } from './train-step';
+import { checkNumbers, checkOptimizerHyper, checkPreferenceHyper, checkTensors, checkTrainState, type OptimizerHyper } from './validate';
+
+/** Rows scored per session run: bounds the [rows, seq, vocab] logits a scoring call holds at once. */
+const SCORE_CHUNK = 32;
+
+function checkSampleOptions(config: ResolvedModelConfig, prompts: number[][], o: SampleOptions): void {
+  if (!o || typeof o !== 'object') throw new Error('sample options must be an object');
+  if (!Array.isArray(o.temperatures) || o.temperatures.length !== prompts.length) {
+    throw new Error(`sample options: temperatures must hold one temperature per prompt row (${prompts.length}), got ${Array.isArray(o.temperatures) ? o.temperatures.length : typeof o.temperatures}`);
+  }
+  o.temperatures.forEach((t, i) => {
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new Error(`sample options: temperatures[${i}] must be a finite number >= 0, got ${String(t)}`);
+  });
+  if (!Number.isInteger(o.topK) || o.topK < 0) throw new Error(`sample options: topK must be an integer >= 0 (0 = off), got ${String(o.topK)}`);
+  if (typeof o.topP !== 'number' || !(o.topP > 0 && o.topP <= 1)) throw new Error(`sample options: topP must be in (0, 1] (1 = off), got ${String(o.topP)}`);
+  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1) throw new Error(`sample options: maxNewTokens must be an integer >= 1, got ${String(o.maxNewTokens)}`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed >= 2 ** 32) throw new Error(`sample options: seed must be an integer in [0, 2^32), got ${String(o.seed)}`);
+  checkTokens([o.stopTokens], config.vocab, 'sample options: stopTokens');
+  if (prompts.length === 0) throw new Error('sample: got 0 prompts; pass at least one prompt row');
+  prompts.forEach((p, i) => {
+    if (p.length === 0) throw new Error(`prompts[${i}] is empty; every prompt needs at least one token (e.g. a BOS token) to condition on`);
+    if (p.length + o.maxNewTokens > config.context) {
+      throw new Error(`prompts[${i}]: ${p.length} prompt tokens + maxNewTokens ${o.maxNewTokens} exceeds the model context of ${config.context}; lower sampling.maxNewTokens or raise model.context`);
+    }
+  });
+}
+
+export async function createPolicyRuntime(config: ResolvedModelConfig, options: RuntimeOptions = DEFAULT_RUNTIME): Promise<PolicyRuntime> {
+  validateConfig(config);
+  const frozen: ResolvedModelConfig = Object.freeze({ ...config });
+  const specs = parameterSpecs(frozen, 'lm');
+  const sessions = new GraphSessions(options);
+  // Load (and probe the provider with) the scoring graph now, so a provider that cannot load fails at creation.
+  await sessions.session('score', () => buildScoreGraph(frozen));
+
+  const checkWeights = (weights: NamedTensors) => checkTensors(frozen, weights, 'lm', 'weights');
+
+  async function sample(weights: NamedTensors, prompts: number[][], o: SampleOptions): Promise<number[][]> {
+    checkWeights(weights);
+    checkTokens(prompts, frozen.vocab, 'prompts');
+    checkSampleOptions(frozen, prompts, o);
+    const rows = prompts.length;
+    const { vocab, heads, layers } = frozen;
+    const hd = headDim(frozen);
+    const batch = packPrompts(prompts);
+    const weightFeeds = tensorFeeds(weights);
+    const rngs = prompts.map((_, r) => rngFor(o.seed, r));
+    const stops = new Set(o.stopTokens);
+    const responses: number[][] = prompts.map(() => []);
+    const done = new Array<boolean>(rows).fill(false);
+
+    const past: Feeds = {};
+    for (let l = 0; l < layers; l++) {
+      for (const kind of ['key', 'value']) past[`past_key_values.${l}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [rows, heads, 0, hd]);
+    }
+    let attention = batch.attention;
+    let feeds: Feeds = {
+      ...weightFeeds, ...past,
+      input_ids: int64(batch.ids, [rows, batch.width]),
+      attention_mask: int64(attention, [rows, batch.width]),
+      position_ids: int64(batch.positions, [rows, batch.width]),
+    };
+    const positions = batch.nextPosition.slice();
+    for (let step = 0; step < o.maxNewTokens; step++) {
+      const out = await sessions.run('decode', () => buildDecodeGraph(frozen), feeds);
+      const logits = outputTensor(out, 'logits');
+      const seqLen = logits.dims[1];
+      const data = logits.data as Float32Array;
+      const next = new BigInt64Array(rows);
+      for (let r = 0; r < rows; r++) {
+        if (done[r]) continue;
+        const at = (r * seqLen + seqLen - 1) * vocab;
+        const token = chooseToken(data.subarray(at, at + vocab), { temperature: o.temperatures[r], topK: o.topK, topP: o.topP }, rngs[r]);
+        responses[r].push(token);
+        next[r] = BigInt(token);
+        if (stops.has(token)) done[r] = true;
+      }
+      if (done.every(Boolean) || step === o.maxNewTokens - 1) break;
+      // Finished rows keep decoding a pad token whose output is ignored: the batch keeps one shape throughout.
+      const width = attention.length / rows;
+      const grown = new BigInt64Array(rows * (width + 1));
+      for (let r = 0; r < rows; r++) {
+        grown.set(attention.subarray(r * width, (r + 1) * width), r * (width + 1));
+        grown[r * (width + 1) + width] = 1n;
+      }
+      attention = grown;
+      const positionIds = BigInt64Array.from(positions, (p) => BigInt(p));
+      for (let r = 0; r < rows; r++) positions[r] += 1;
+      feeds = { ...weightFeeds, input_ids: int64(next, [rows, 1]), attention_mask: int64(attention, [rows, width + 1]), position_ids: int64(positionIds, [rows, 1]) };
+      for (let l = 0; l < layers; l++) {
+        feeds[`past_key_values.${l}.key`] = outputTensor(out, `present.${l}.key`);
+        feeds[`past_key_values.${l}.value`] = outputTensor(out, `present.${l}.value`);
+      }
+    }
+    return responses;
+  }
+
+  async function sequenceLogprobs(weights: NamedTensors, prompts: number[][], responses: number[][]): Promise<Float64Array> {
+    checkWeights(weights);
+    checkSequences(frozen, prompts, responses);
+    const result = new Float64Array(prompts.length);
+    const weightFeeds = tensorFeeds(weights);
+    for (let start = 0; start < prompts.length; start += SCORE_CHUNK) {
+      const end = Math.min(prompts.length, start + SCORE_CHUNK);
+      const out = await sessions.run('score', () => buildScoreGraph(frozen), { ...weightFeeds, ...packSequences(prompts.slice(start, end), responses.slice(start, end)) });
+      result.set(outputTensor(out, 'logps').data as Float32Array, start);
+    }
+    return result;
+  }
+
+  async function sftStep(state: TrainState, prompts: number[][], responses: number[][], hyper: OptimizerHyper) {
+    checkTrainState(frozen, state, 'lm');
+    checkSequences(frozen, prompts, responses);
+    checkOptimizerHyper(hyper);
+    const out = await sessions.run('sft', () => buildSftGraph(frozen, 'step'), { ...trainFeeds(state, specs, hyper), ...packSequences(prompts, responses) });
+    return { state: nextState(out, specs, state), loss: outputScalar(out, 'loss'), grad_norm: outputScalar(out, 'grad_norm') };
+  }
+
+  async function preferenceStep(state: TrainState, batch: PreferenceBatch, hyper: PreferenceHyper) {
+    assertLossName(hyper?.loss);
+    checkTrainState(frozen, state, 'lm');
+    checkOptimizerHyper(hyper);
+    checkPreferenceHyper(hyper);
+    if (!batch || typeof batch !== 'object') throw new Error('preference batch must be an object {prompts, chosen, rejected, refChosen, refRejected}');
+    checkSequences(frozen, batch.prompts, batch.chosen, 'chosen');
+    checkSequences(frozen, batch.prompts, batch.rejected, 'rejected');
+    const pairs = batch.prompts.length;
+    checkNumbers(batch.refChosen, pairs, 'refChosen');
+    checkNumbers(batch.refRejected, pairs, 'refRejected');
+    // Chosen rows first, then rejected rows: the graph splits its per-row log-probs in half.
+    const sequences = packSequences(batch.prompts.concat(batch.prompts), batch.chosen.concat(batch.rejected));
+    const feeds: Feeds = {
+      ...trainFeeds(state, specs, hyper),
+      ...sequences,
+      ref_chosen: new ort.Tensor('float32', Float32Array.from(batch.refChosen), [pairs]),
+      ref_rejected: new ort.Tensor('float32', Float32Array.from(batch.refRejected), [pairs]),
+      beta: scalarFeed(hyper.beta),
+      label_smoothing: scalarFeed(hyper.labelSmoothing),
+    };
+    const out = await sessions.run(`preference:${hyper.loss}`, () => buildPreferenceGraph(frozen, hyper.loss, 'step'), feeds);
+    const metrics = { loss: outputScalar(out, 'loss'), grad_norm: outputScalar(out, 'grad_norm') } as PreferenceStepMetrics;
+    for (const name of PAIR_METRICS) metrics[name] = outputScalar(out, name);
+    return { state: nextState(out, specs, state), metrics };
+  }
+
+  return {
+    config: frozen,
+    sample,
+    sequenceLogprobs,
+    sftStep,
+    preferenceStep,
+    async dispose() {
+      sessions.clear();
+    },
+  };
+}
