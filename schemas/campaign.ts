@@ -4,6 +4,8 @@ import { z } from 'zod';
  * The campaign spec: the one document a user writes. Every layer validates against it.
  * Defaults are sized so that the built-in campaign runs in minutes on a laptop CPU.
  * Objects are strict: an unknown field is an error, never silently ignored.
+ * Every field carries a `.describe()` text: README's spec reference is generated from it
+ * (`npm run spec:reference`), so the schema stays the single source of truth.
  */
 
 export const ALGORITHMS = ['online-iterative-dpo', 'hybrid', 'offline-multistep-rs', 'offline-dpo', 'rso'] as const;
@@ -18,188 +20,165 @@ const probability = z.number().min(0).max(1);
 const filePath = z.string().min(1, 'must be a non-empty file path');
 
 export const ModelConfigSchema = z.strictObject({
-  /** Vocabulary size; 0 means "take it from the task's tokenizer". */
-  vocab: nonNegInt.default(0),
-  dModel: positiveInt.default(64),
-  layers: positiveInt.default(2),
-  heads: positiveInt.default(4),
-  context: positiveInt.default(32),
-  tiedHead: z.boolean().default(true),
+  vocab: nonNegInt.default(0).describe('Vocabulary size; 0 takes it from the task\'s tokenizer.'),
+  dModel: positiveInt.default(64).describe('Width of the residual stream; must be divisible by `heads`.'),
+  layers: positiveInt.default(2).describe('Transformer blocks.'),
+  heads: positiveInt.default(4).describe('Attention heads per block.'),
+  context: positiveInt.default(32).describe('Maximum sequence length (prompt + response tokens).'),
+  tiedHead: z.boolean().default(true).describe('Share the token embedding with the output head.'),
 }).refine((m) => m.dModel % m.heads === 0, { message: 'dModel must be divisible by heads', path: ['dModel'] });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
 export const PolicySchema = z.discriminatedUnion('source', [
-  z.strictObject({ source: z.literal('builtin'), model: ModelConfigSchema.prefault({}) }),
   z.strictObject({
-    source: z.literal('onnx'),
-    /** Optimum-exported decoder with KV cache (input_ids, attention_mask, position_ids, past_key_values.N.*). */
-    decoder: filePath,
-    tokenizer: filePath,
+    source: z.literal('builtin').describe('The built-in GPT-style decoder, trained from scratch by SFT on the task.'),
+    model: ModelConfigSchema.prefault({}).describe('Size of the built-in decoder.'),
+  }),
+  z.strictObject({
+    source: z.literal('onnx').describe('Bring your own decoder.'),
+    decoder: filePath.describe('Optimum-exported decoder with KV cache (input_ids, attention_mask, position_ids, past_key_values.N.*).'),
+    tokenizer: filePath.describe('tokenizer.json of the decoder.'),
   }),
 ]);
 
 export const SftSchema = z.strictObject({
-  steps: positiveInt.default(300),
-  lr: z.number().positive().default(3e-3),
-  batchSize: positiveInt.default(32),
+  steps: positiveInt.default(300).describe('SFT optimizer steps that produce pi0.'),
+  lr: z.number().positive().default(3e-3).describe('SFT learning rate.'),
+  batchSize: positiveInt.default(32).describe('SFT batch size.'),
 });
 
 export const TaskSchema = z.discriminatedUnion('name', [
   z.strictObject({
-    /** Enumerable bandit: every response of every prompt can be listed, so J(pi*) is exact. */
-    name: z.literal('bandit'),
-    vocab: z.number().int().min(2).max(16).default(4),
-    promptLength: positiveInt.max(8).default(3),
-    responseLength: positiveInt.max(8).default(4),
-    /** Size of the prompt pool that iterations slice from (training prompts). */
-    trainPrompts: positiveInt.default(256),
-    /** Held-out prompts for evaluation. */
-    evalPrompts: positiveInt.default(32),
-    /** Dimension of the feature map phi(x, a) in which the gold reward is linear. */
-    featureDim: positiveInt.default(8),
-    rewardScale: z.number().positive().default(1),
-    sft: SftSchema.prefault({}),
+    name: z.literal('bandit').describe('Enumerable bandit: every response of every prompt can be listed, so J(pi*) is exact.'),
+    vocab: z.number().int().min(2).max(16).default(4).describe('Tokens in the bandit alphabet.'),
+    promptLength: positiveInt.max(8).default(3).describe('Tokens per prompt.'),
+    responseLength: positiveInt.max(8).default(4).describe('Tokens per response (vocab^responseLength responses per prompt).'),
+    trainPrompts: positiveInt.default(256).describe('Size of the prompt pool that iterations slice from (training prompts).'),
+    evalPrompts: positiveInt.default(32).describe('Held-out prompts for evaluation.'),
+    featureDim: positiveInt.default(8).describe('Dimension of the feature map phi(x, a) in which the gold reward is linear.'),
+    rewardScale: z.number().positive().default(1).describe('Multiplier on the gold reward.'),
+    sft: SftSchema.prefault({}).describe('How pi0 is trained.'),
   }),
   z.strictObject({
-    /** Short human-readable prompts and responses with a gold reward that can be gamed by length. */
-    name: z.literal('text'),
-    trainPrompts: positiveInt.default(256),
-    evalPrompts: positiveInt.default(32),
-    maxResponseWords: positiveInt.default(8),
-    sft: SftSchema.prefault({}),
+    name: z.literal('text').describe('Short human-readable prompts and responses with a gold reward that can be gamed by length.'),
+    trainPrompts: positiveInt.default(256).describe('Size of the training prompt pool.'),
+    evalPrompts: positiveInt.default(32).describe('Held-out prompts for evaluation.'),
+    maxResponseWords: positiveInt.default(8).describe('Longest response, in words.'),
+    sft: SftSchema.prefault({}).describe('How pi0 is trained.'),
   }),
   z.strictObject({
-    /** User data: JSONL files with one {"prompt": "..."} per line. */
-    name: z.literal('files'),
-    prompts: filePath,
-    evalPrompts: filePath,
+    name: z.literal('files').describe('User data: JSONL files with one {"prompt": "..."} per line.'),
+    prompts: filePath.describe('Training prompts (JSONL).'),
+    evalPrompts: filePath.describe('Held-out evaluation prompts (JSONL).'),
   }),
 ]);
 
 export const RewardSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('gold') }),
+  z.strictObject({ kind: z.literal('gold').describe('The task\'s gold reward r*, noiseless.') }),
   z.strictObject({
-    /** Simulated human: P(a1 > a2) = sigmoid((r(a1) - r(a2)) / temperature). */
-    kind: z.literal('bt-oracle'),
-    temperature: z.number().positive().default(1),
+    kind: z.literal('bt-oracle').describe('Simulated human: P(a1 > a2) = sigmoid((r*(a1) - r*(a2)) / temperature).'),
+    temperature: z.number().positive().default(1).describe('Noise of the Bradley-Terry oracle; larger is noisier.'),
   }),
   z.strictObject({
-    /** Optimum-exported sequence-classification reward model (input_ids, attention_mask -> logits). */
-    kind: z.literal('onnx'),
-    model: filePath,
-    tokenizer: filePath.optional(),
+    kind: z.literal('onnx').describe('Optimum-exported sequence-classification reward model (input_ids, attention_mask -> logits).'),
+    model: filePath.describe('The reward model\'s .onnx file.'),
+    tokenizer: filePath.optional().describe('Its tokenizer.json; defaults to the policy\'s tokenizer.'),
   }),
   z.strictObject({
-    /** The paper's r_MLE: a Bradley-Terry model re-fitted each iteration on all preferences collected so far. */
-    kind: z.literal('bt-model'),
-    oracleTemperature: z.number().positive().default(1),
-    steps: positiveInt.default(200),
-    lr: z.number().positive().default(1e-2),
+    kind: z.literal('bt-model').describe('The paper\'s r_MLE: a Bradley-Terry model re-fitted each iteration on all preferences collected so far.'),
+    oracleTemperature: z.number().positive().default(1).describe('Noise of the oracle that labels the preferences it is fitted on.'),
+    steps: positiveInt.default(200).describe('Optimizer steps per re-fit.'),
+    lr: z.number().positive().default(1e-2).describe('Learning rate of the re-fit.'),
   }),
 ]);
 
 const RewardWithPenalty = z.strictObject({
-  source: RewardSchema.prefault({ kind: 'gold' }),
-  /** r - lambda * |a| (tokens). */
-  lengthPenalty: z.number().nonnegative().default(0),
+  source: RewardSchema.prefault({ kind: 'gold' }).describe('Where rewards and preference labels come from.'),
+  lengthPenalty: z.number().nonnegative().default(0).describe('lambda in r - lambda * |a| (tokens).'),
 });
 
 export const SamplingSchema = z.strictObject({
-  promptsPerIteration: positiveInt.default(64),
-  /** Responses per prompt. */
-  n: z.number().int().min(2).default(8),
-  /** Temperatures cycled over the n responses (RLHF Workflow: half at 1.0, half at 0.7). */
-  temperatures: z.array(z.number().positive()).min(1).default([1.0, 0.7]),
-  topK: nonNegInt.default(0),
-  topP: z.number().gt(0).max(1).default(1),
-  maxNewTokens: positiveInt.default(16),
-  shards: positiveInt.default(2),
+  promptsPerIteration: positiveInt.default(64).describe('Prompts sampled per iteration (a fresh slice each iteration).'),
+  n: z.number().int().min(2).default(8).describe('Responses per prompt.'),
+  temperatures: z.array(z.number().positive()).min(1).default([1.0, 0.7]).describe('Temperatures cycled over the n responses (RLHF Workflow: half at 1.0, half at 0.7).'),
+  topK: nonNegInt.default(0).describe('Keep the k most likely tokens; 0 disables.'),
+  topP: z.number().gt(0).max(1).default(1).describe('Nucleus sampling mass; 1 disables.'),
+  maxNewTokens: positiveInt.default(16).describe('Longest response, in tokens.'),
+  shards: positiveInt.default(2).describe('Parallel sampling activities per iteration.'),
 });
 
 export const PairsSchema = z.strictObject({
-  strategy: z.enum(PAIR_STRATEGIES).default('max_min'),
-  dropTies: z.boolean().default(true),
-  minMargin: z.number().nonnegative().default(0),
+  strategy: z.enum(PAIR_STRATEGIES).default('max_min').describe('How chosen/rejected are picked from a prompt\'s n scored responses.'),
+  dropTies: z.boolean().default(true).describe('Drop pairs whose rewards tie.'),
+  minMargin: z.number().nonnegative().default(0).describe('Drop pairs whose reward margin is below this.'),
 });
 
 export const RejectionSamplingSchema = z.strictObject({
-  candidates: z.number().int().min(2).default(8),
-  accepted: positiveInt.default(2),
-  /** Annealed eta_1 > ... > eta_N = eta; a single value is single-step RSO. */
-  etaSchedule: z.array(z.number().positive()).min(1).default([1.0, 0.3, 0.1]),
+  candidates: z.number().int().min(2).default(8).describe('Candidates sampled per prompt.'),
+  accepted: positiveInt.default(2).describe('Samples accepted per prompt; must be <= candidates.'),
+  etaSchedule: z.array(z.number().positive()).min(1).default([1.0, 0.3, 0.1]).describe('Annealed eta_1 > ... > eta_N = eta (multi-step); a single value is single-step RSO.'),
 }).refine((r) => r.accepted <= r.candidates, { message: 'accepted must be <= candidates', path: ['accepted'] });
 
 export const UpdateSchema = z.strictObject({
-  loss: z.enum(LOSSES).default('sigmoid'),
-  beta: z.number().positive().default(0.1),
-  labelSmoothing: z.number().min(0).lt(0.5).default(0),
-  lr: z.number().positive().default(1e-3),
-  schedule: z.enum(['constant', 'cosine', 'linear']).default('cosine'),
-  /** Warm-up as a fraction of the iteration's optimizer steps. */
-  warmup: probability.default(0.03),
-  epochs: positiveInt.default(2),
-  batchSize: positiveInt.default(16),
-  gradientAccumulation: positiveInt.default(1),
-  weightDecay: z.number().nonnegative().default(0),
-  maxGradNorm: z.number().positive().default(1),
-  /** ICML paper: restart from pi0 ('initial'); RLHF Workflow: warm-start ('previous'). */
-  init: z.enum(['previous', 'initial']).default('previous'),
-  /** ICML paper: all data so far ('accumulate'); RLHF Workflow: the new iteration only ('fresh'). */
-  data: z.enum(['fresh', 'accumulate']).default('fresh'),
-  /** Save a resumable training checkpoint every k optimizer steps. */
-  checkpointEvery: positiveInt.default(20),
+  loss: z.enum(LOSSES).default('sigmoid').describe('DPO-family loss (see PAPER.md).'),
+  beta: z.number().positive().default(0.1).describe('KL strength beta (eta in the paper).'),
+  labelSmoothing: z.number().min(0).lt(0.5).default(0).describe('eps of the robust (cDPO) loss.'),
+  lr: z.number().positive().default(1e-3).describe('Peak learning rate.'),
+  schedule: z.enum(['constant', 'cosine', 'linear']).default('cosine').describe('Learning-rate schedule after warm-up.'),
+  warmup: probability.default(0.03).describe('Warm-up as a fraction of the iteration\'s optimizer steps.'),
+  epochs: positiveInt.default(2).describe('Passes over the iteration\'s pairs.'),
+  batchSize: positiveInt.default(16).describe('Pairs per micro-batch.'),
+  gradientAccumulation: positiveInt.default(1).describe('Micro-batches per optimizer step.'),
+  weightDecay: z.number().nonnegative().default(0).describe('AdamW weight decay.'),
+  maxGradNorm: z.number().positive().default(1).describe('Gradient clipping norm.'),
+  init: z.enum(['previous', 'initial']).default('previous').describe('Start each iteration from pi_{t-1} (\'previous\', RLHF Workflow) or restart from pi0 (\'initial\', ICML paper).'),
+  data: z.enum(['fresh', 'accumulate']).default('fresh').describe('Train on the new iteration\'s pairs only (\'fresh\', RLHF Workflow) or on all pairs so far (\'accumulate\', ICML paper).'),
+  checkpointEvery: positiveInt.default(20).describe('Save a resumable training checkpoint every k optimizer steps.'),
 });
 
 export const EvaluationSchema = z.strictObject({
-  /** Held-out prompts used per evaluation (taken from the task's eval split). */
-  prompts: positiveInt.default(32),
-  samplesPerPrompt: positiveInt.default(4),
-  /** Compute exact reward, KL, J and J(pi*) when the task is enumerable. */
-  exact: z.boolean().default(true),
+  prompts: positiveInt.default(32).describe('Held-out prompts used per evaluation (taken from the task\'s eval split).'),
+  samplesPerPrompt: positiveInt.default(4).describe('Responses sampled per held-out prompt.'),
+  exact: z.boolean().default(true).describe('Compute exact reward, KL, J and J(pi*) when the task is enumerable.'),
 });
 
 export const ExecutionSchema = z.strictObject({
-  provider: z.enum(PROVIDERS).default('cpu'),
-  /** 'cpu' falls back to the CPU provider when the requested one cannot load; 'none' fails instead. */
-  fallback: z.enum(['none', 'cpu']).default('none'),
-  /** ORT intra-op threads; fixed so that results are bit-identical run to run. */
-  threads: positiveInt.default(1),
+  provider: z.enum(PROVIDERS).default('cpu').describe('ONNX Runtime execution provider.'),
+  fallback: z.enum(['none', 'cpu']).default('none').describe('\'cpu\' falls back to the CPU provider when the requested one cannot load; \'none\' fails instead.'),
+  threads: positiveInt.default(1).describe('ORT intra-op threads; fixed so that results are bit-identical run to run.'),
   taskQueues: z.strictObject({
-    inference: z.string().min(1).default('prefloop-inference'),
-    training: z.string().min(1).default('prefloop-training'),
-    cpu: z.string().min(1).default('prefloop-cpu'),
-  }).prefault({}),
+    inference: z.string().min(1).default('prefloop-inference').describe('Task queue of sampling and scoring activities.'),
+    training: z.string().min(1).default('prefloop-training').describe('Task queue of update (training) activities.'),
+    cpu: z.string().min(1).default('prefloop-cpu').describe('Task queue of light CPU activities (pairing, bookkeeping).'),
+  }).prefault({}).describe('Temporal task queue names.'),
 });
 
 export const BudgetSchema = z.strictObject({
-  /** Preference labels per iteration; algorithms compared at equal label cost. 0 = unlimited. */
-  labelsPerIteration: nonNegInt.default(0),
+  labelsPerIteration: nonNegInt.default(0).describe('Preference labels per iteration, so algorithms are compared at equal label cost; 0 = unlimited.'),
 });
 
 export const OfflineDataSchema = z.strictObject({
-  /** Prompts whose pi0 samples form D_off (hybrid, offline-dpo). */
-  prompts: nonNegInt.default(0),
-  /** Or a JSONL file of {prompt, chosen, rejected} pairs. */
-  pairs: filePath.optional(),
+  prompts: nonNegInt.default(0).describe('Prompts whose pi0 samples form D_off (hybrid, offline-dpo).'),
+  pairs: filePath.optional().describe('Or a JSONL file of {prompt, chosen, rejected} pairs.'),
 });
 
 export const CampaignSpecSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1-63 chars of a-z, 0-9, ".", "_", "-", starting with a letter or digit').default('campaign'),
-  algorithm: z.enum(ALGORITHMS).default('online-iterative-dpo'),
-  iterations: positiveInt.max(1000).default(3),
-  seed: nonNegInt.default(0),
-  policy: PolicySchema.prefault({ source: 'builtin' }),
-  reference: z.enum(['initial', 'previous']).default('initial'),
-  task: TaskSchema.prefault({ name: 'bandit' }),
-  reward: RewardWithPenalty.prefault({}),
-  sampling: SamplingSchema.prefault({}),
-  pairs: PairsSchema.prefault({}),
-  rejectionSampling: RejectionSamplingSchema.prefault({}),
-  update: UpdateSchema.prefault({}),
-  evaluation: EvaluationSchema.prefault({}),
-  execution: ExecutionSchema.prefault({}),
-  budget: BudgetSchema.prefault({}),
-  offline: OfflineDataSchema.prefault({}),
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1-63 chars of a-z, 0-9, ".", "_", "-", starting with a letter or digit').default('campaign').describe('Campaign name (used in ids and store paths).'),
+  algorithm: z.enum(ALGORITHMS).default('online-iterative-dpo').describe('Which preference-learning algorithm runs.'),
+  iterations: positiveInt.max(1000).default(3).describe('Iterations T; offline-multistep-rs spreads them over the stages of rejectionSampling.etaSchedule.'),
+  seed: nonNegInt.default(0).describe('Root seed; every random draw derives from (seed, iteration, step, shard).'),
+  policy: PolicySchema.prefault({ source: 'builtin' }).describe('The policy being trained.'),
+  reference: z.enum(['initial', 'previous']).default('initial').describe('Reference policy of the loss: pi0 (\'initial\') or pi_{t-1} (\'previous\').'),
+  task: TaskSchema.prefault({ name: 'bandit' }).describe('Prompts, responses and the gold reward.'),
+  reward: RewardWithPenalty.prefault({}).describe('How responses are scored and preferences labelled.'),
+  sampling: SamplingSchema.prefault({}).describe('How responses are sampled each iteration.'),
+  pairs: PairsSchema.prefault({}).describe('How scored responses become (chosen, rejected) pairs.'),
+  rejectionSampling: RejectionSamplingSchema.prefault({}).describe('Rejection sampling (rso, offline-multistep-rs).'),
+  update: UpdateSchema.prefault({}).describe('The DPO-family policy update.'),
+  evaluation: EvaluationSchema.prefault({}).describe('Held-out evaluation after each iteration.'),
+  execution: ExecutionSchema.prefault({}).describe('Where compute runs.'),
+  budget: BudgetSchema.prefault({}).describe('Label budget.'),
+  offline: OfflineDataSchema.prefault({}).describe('Offline data D_off.'),
 });
 
 export type CampaignSpec = z.infer<typeof CampaignSpecSchema>;

@@ -7,7 +7,10 @@ import type { ArtifactKey, ArtifactRef } from '../schemas/artifacts';
 export interface ArtifactStore {
   /** Absolute root, for implementations that have one. */
   readonly root: string;
-  /** Write bytes atomically; returns the ref. Re-writing identical content is a no-op returning the same ref. */
+  /**
+   * Write bytes atomically; returns the ref. Re-writing identical content is a no-op returning the same ref;
+   * different content under a finished key replaces it (find() returns the new ref) and the old ref stays readable.
+   */
   put(key: ArtifactKey, data: Uint8Array, mediaType: string): Promise<ArtifactRef>;
   /** Write rows as JSONL atomically, streaming (rows may be an async iterable of any length). */
   putJsonl(key: ArtifactKey, rows: Iterable<unknown> | AsyncIterable<unknown>): Promise<ArtifactRef>;

@@ -1,0 +1,33 @@
+/**
+ * Store errors carry stable names so Temporal retry policies can tell them apart: a path that escapes the
+ * root or a malformed key never gets better on retry; a corrupt artifact needs its producer re-run.
+ */
+
+export class ArtifactCorruptError extends Error {
+  override readonly name = 'ArtifactCorruptError';
+  constructor(readonly uri: string, readonly expected: string, readonly actual: string, detail = '') {
+    super(`artifact ${uri} is corrupt: expected sha256 ${expected}, found ${actual}${detail ? ` (${detail})` : ''}; `
+      + 're-run the step that produced it');
+  }
+}
+
+export class ArtifactMissingError extends Error {
+  override readonly name = 'ArtifactMissingError';
+  constructor(readonly uri: string, readonly path: string) {
+    super(`artifact ${uri} is missing (no file at ${path}); re-run the step that produced it`);
+  }
+}
+
+export class PathEscapeError extends Error {
+  override readonly name = 'PathEscapeError';
+  constructor(readonly path: string, readonly root: string, reason: string) {
+    super(`path ${JSON.stringify(path)} is refused: ${reason}; keep files inside ${root} (copy them there, not a symlink out of it)`);
+  }
+}
+
+export class InvalidArtifactKeyError extends Error {
+  override readonly name = 'InvalidArtifactKeyError';
+  constructor(readonly field: string, readonly value: unknown, reason: string) {
+    super(`invalid artifact ${field} ${JSON.stringify(value)}: ${reason}`);
+  }
+}

@@ -1,0 +1,315 @@
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { ArtifactRefSchema, MEDIA_TYPES, type ArtifactKey, type ArtifactRef } from '../schemas/artifacts';
+import type { ArtifactStore } from './types';
+import { assertRealpathInside } from './confine';
+import { ArtifactCorruptError, ArtifactMissingError, InvalidArtifactKeyError, PathEscapeError } from './errors';
+import { keySegments, keyToUri, sameKey, uriToKey, validateKey } from './keys';
+import { appendManifest, readManifest, type ManifestEntry } from './manifest';
+
+/**
+ * The artifact store on a local (or mounted) directory.
+ *
+ * Layout: `<root>/<campaign>/iter-<t>/<step>/<name>`, plus `<root>/<campaign>/manifest.jsonl`.
+ * Writes: temp file in the same directory -> write + sha256 -> fsync -> rename -> fsync dir -> manifest line.
+ *   A process killed at any point leaves the previous version at the final path and the manifest unchanged;
+ *   its temp file (`.<name>.tmp-...`) is swept by the next write of the same name.
+ * Re-writes: identical content returns the existing ref. Different content for a finished key replaces it
+ *   (the new ref is what find() returns) and the old content stays readable by its old ref: it is hard-linked
+ *   to `.versions/<name>@<sha256>` before the rename, and both writes are in the manifest. So a ref that a
+ *   workflow history holds never goes stale, and resumable state (e.g. a training checkpoint re-saved under one
+ *   name) can be overwritten.
+ * Reads verify sha256 and fail with ArtifactCorruptError / ArtifactMissingError.
+ * Confinement: keys are plain names (see keys.ts), and every directory and file is realpath-checked against the
+ *   root, so a symlink placed in the tree cannot lead a read or write outside it.
+ * One writer per key at a time (Temporal runs one attempt of an activity at a time); concurrent writers of
+ *   different keys are safe.
+ */
+export class LocalArtifactStore implements ArtifactStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    fs.mkdirSync(root, { recursive: true });
+    this.root = fs.realpathSync(root);
+  }
+
+  async put(key: ArtifactKey, data: Uint8Array, mediaType: string): Promise<ArtifactRef> {
+    return this.write(key, mediaType, (async function* () { yield data; })(), undefined);
+  }
+
+  async putJsonl(key: ArtifactKey, rows: Iterable<unknown> | AsyncIterable<unknown>): Promise<ArtifactRef> {
+    const counter = { rows: 0 };
+    return this.write(key, MEDIA_TYPES.jsonl, encodeJsonl(rows, counter, keyToUri(key)), counter);
+  }
+
+  async find(key: ArtifactKey): Promise<ArtifactRef | undefined> {
+    const entry = await this.latest(key);
+    if (!entry) return undefined;
+    try {
+      await this.verify(entry.ref);
+      return entry.ref;
+    } catch (e) {
+      // A missing or corrupt artifact is not finished work: the caller recomputes and re-puts it.
+      if (e instanceof ArtifactCorruptError || e instanceof ArtifactMissingError) return undefined;
+      throw e;
+    }
+  }
+
+  async get(ref: ArtifactRef): Promise<Uint8Array> {
+    const file = await this.locate(checkRef(ref));
+    let data: Buffer;
+    try {
+      data = await fs.promises.readFile(file);
+    } catch (e) {
+      throw missingOr(e, ref.uri, file);
+    }
+    const actual = createHash('sha256').update(data).digest('hex');
+    if (actual !== ref.sha256) throw new ArtifactCorruptError(ref.uri, ref.sha256, actual, `${data.length} bytes, expected ${ref.bytes}`);
+    return data;
+  }
+
+  async *readJsonl<T = unknown>(ref: ArtifactRef): AsyncIterable<T> {
+    const file = await this.locate(checkRef(ref));
+    const hash = createHash('sha256');
+    const decoder = new StringDecoder('utf8');
+    let carry = '';
+    let lineNo = 0;
+    let badLine: { line: number; error: string } | undefined;
+    const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        // After a bad line keep hashing: a hash mismatch (corruption) is the more useful error to report.
+        if (badLine) continue;
+        const text = carry + decoder.write(chunk);
+        let start = 0;
+        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+          const line = text.slice(start, nl);
+          start = nl + 1;
+          lineNo++;
+          const row = parseLine(line);
+          if (row === SKIP) continue;
+          if (row instanceof Error) { badLine = { line: lineNo, error: row.message }; break; }
+          yield row as T;
+        }
+        carry = badLine ? '' : text.slice(start);
+      }
+    } catch (e) {
+      throw missingOr(e, ref.uri, file);
+    }
+    const last = badLine ? SKIP : parseLine(carry + decoder.end());
+    const actual = hash.digest('hex');
+    if (actual !== ref.sha256) throw new ArtifactCorruptError(ref.uri, ref.sha256, actual);
+    if (last instanceof Error) badLine = { line: lineNo + 1, error: last.message };
+    if (badLine) throw new Error(`artifact ${ref.uri} line ${badLine.line} is not JSON (${badLine.error}); it was not written by putJsonl`);
+    if (last !== SKIP) yield last as T;
+  }
+
+  async list(campaign: string): Promise<Array<{ key: ArtifactKey; ref: ArtifactRef }>> {
+    validateKey({ campaign, iteration: 0, step: 'list', name: 'list' });
+    const latest = new Map<string, ManifestEntry>();
+    for (const entry of await readManifest(this.manifestPath(campaign))) {
+      const id = keyToUri(entry.key);
+      latest.delete(id);
+      latest.set(id, entry);
+    }
+    return [...latest.values()].map(({ key, ref }) => ({ key, ref }));
+  }
+
+  // --- writing ---------------------------------------------------------------------------------------------
+
+  private async write(key: ArtifactKey, mediaType: string, chunks: AsyncIterable<Uint8Array>, counter?: { rows: number }): Promise<ArtifactRef> {
+    const uri = keyToUri(key);
+    const segments = keySegments(key);
+    const dir = await this.makeDirs(segments.slice(0, -1), uri);
+    const base = segments[segments.length - 1];
+    const file = path.join(dir, base);
+    await sweepStaleTemps(dir, base);
+
+    const tmp = path.join(dir, `.${base}.tmp-${HOST}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const fh = await fs.promises.open(tmp, 'wx', 0o644);
+    try {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+        bytes += chunk.length;
+      }
+      await fh.sync();
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await fs.promises.rm(tmp, { force: true });
+      throw e;
+    }
+    await fh.close();
+
+    const ref: ArtifactRef = { uri, sha256: hash.digest('hex'), bytes, mediaType, ...(counter ? { rows: counter.rows } : {}) };
+    const current = await this.latest(key);
+    if (current && current.ref.sha256 === ref.sha256 && await this.verify(current.ref).then(() => true, () => false)) {
+      await fs.promises.rm(tmp, { force: true });
+      return current.ref;
+    }
+    if (current && current.ref.sha256 !== ref.sha256) await preserveVersion(dir, base, current.ref.sha256);
+    try {
+      await fs.promises.rename(tmp, file);
+    } catch (e) {
+      await fs.promises.rm(tmp, { force: true });
+      throw e;
+    }
+    await fsyncDir(dir);
+    await appendManifest(this.manifestPath(key.campaign), {
+      key: { campaign: key.campaign, iteration: key.iteration, step: key.step, name: key.name },
+      ref, at: new Date().toISOString(), ...(current && current.ref.sha256 !== ref.sha256 ? { replaced: current.ref.sha256 } : {}),
+    });
+    return ref;
+  }
+
+  /** mkdir one level at a time, refusing any level that resolves outside the root (a symlink out). */
+  private async makeDirs(segments: string[], uri: string): Promise<string> {
+    let dir = this.root;
+    for (const segment of segments) {
+      dir = path.join(dir, segment);
+      await assertRealpathInside(this.root, dir, uri);
+      try {
+        await fs.promises.mkdir(dir);
+        // A new directory's entry must be durable too, or a power loss could lose the whole subtree.
+        await fsyncDir(path.dirname(dir));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if (!(await fs.promises.stat(dir)).isDirectory()) throw new PathEscapeError(uri, this.root, `${dir} exists and is not a directory`);
+      }
+    }
+    await assertRealpathInside(this.root, dir, uri);
+    return dir;
+  }
+
+  // --- reading ---------------------------------------------------------------------------------------------
+
+  private manifestPath(campaign: string): string {
+    return path.join(this.root, campaign, 'manifest.jsonl');
+  }
+
+  private async latest(key: ArtifactKey): Promise<ManifestEntry | undefined> {
+    validateKey(key);
+    const entries = await readManifest(this.manifestPath(key.campaign));
+    for (let i = entries.length - 1; i >= 0; i--) if (sameKey(entries[i].key, key)) return entries[i];
+    return undefined;
+  }
+
+  /** The file holding a ref's content: its replaced-version copy if it has one, else the key's path. */
+  private async locate(ref: ArtifactRef): Promise<string> {
+    const segments = keySegments(uriToKey(ref.uri));
+    const file = path.join(this.root, ...segments);
+    const version = versionPath(path.dirname(file), segments[segments.length - 1], ref.sha256);
+    const chosen = fs.existsSync(version) ? version : file;
+    await assertRealpathInside(this.root, chosen, ref.uri);
+    return chosen;
+  }
+
+  /** Stream-hash a ref's content; throws ArtifactCorruptError / ArtifactMissingError. */
+  private async verify(ref: ArtifactRef): Promise<void> {
+    const file = await this.locate(ref);
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    } catch (e) {
+      throw missingOr(e, ref.uri, file);
+    }
+    const actual = hash.digest('hex');
+    if (actual !== ref.sha256) throw new ArtifactCorruptError(ref.uri, ref.sha256, actual);
+  }
+}
+
+const HOST = os.hostname().replace(/[^A-Za-z0-9-]/g, '_').slice(0, 64) || 'host';
+const SKIP = Symbol('blank line');
+
+function parseLine(line: string): unknown {
+  if (line.trim() === '') return SKIP;
+  try {
+    return JSON.parse(line);
+  } catch (e) {
+    return e as Error;
+  }
+}
+
+async function* encodeJsonl(rows: Iterable<unknown> | AsyncIterable<unknown>, counter: { rows: number }, uri: string): AsyncIterable<Uint8Array> {
+  // ~1 MiB chunks: few syscalls, and memory stays bounded whatever the number of rows.
+  const CHUNK = 1 << 20;
+  let parts: string[] = [];
+  let size = 0;
+  for await (const row of rows as AsyncIterable<unknown>) {
+    const line = JSON.stringify(row);
+    if (line === undefined) throw new TypeError(`row ${counter.rows} of ${uri} is not JSON-serializable (${typeof row})`);
+    parts.push(line, '\n');
+    size += line.length + 1;
+    counter.rows++;
+    if (size >= CHUNK) {
+      yield Buffer.from(parts.join(''), 'utf8');
+      parts = [];
+      size = 0;
+    }
+  }
+  if (parts.length) yield Buffer.from(parts.join(''), 'utf8');
+}
+
+function checkRef(ref: ArtifactRef): ArtifactRef {
+  const parsed = ArtifactRefSchema.safeParse(ref);
+  if (!parsed.success) throw new InvalidArtifactKeyError('ref', ref, parsed.error.issues.map((i) => `${i.path.join('.') || 'ref'}: ${i.message}`).join('; '));
+  return ref;
+}
+
+function missingOr(e: unknown, uri: string, file: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' ? new ArtifactMissingError(uri, file) : e;
+}
+
+function versionPath(dir: string, base: string, sha256: string): string {
+  return path.join(dir, '.versions', `${base}@${sha256}`);
+}
+
+async function preserveVersion(dir: string, base: string, sha256: string): Promise<void> {
+  const target = versionPath(dir, base, sha256);
+  await fs.promises.mkdir(path.dirname(target), { recursive: true });
+  try {
+    await fs.promises.link(path.join(dir, base), target);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOENT') return;
+    // File systems without hard links: a copy is slower but equally durable.
+    await fs.promises.copyFile(path.join(dir, base), target);
+  }
+  await fsyncDir(path.dirname(target));
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.promises.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Remove temp files of `base` left by processes on this host that no longer exist (killed mid-write). */
+async function sweepStaleTemps(dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.tmp-${HOST}-`;
+  for (const name of await fs.promises.readdir(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    await fs.promises.rm(path.join(dir, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

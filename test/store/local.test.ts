@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LocalArtifactStore } from '../../store/local';
+import { ArtifactCorruptError, ArtifactMissingError, InvalidArtifactKeyError } from '../../store/errors';
+import type { ArtifactKey } from '../../schemas/artifacts';
+import { tempDir } from './helpers';
+
+let root: string;
+let store: LocalArtifactStore;
+beforeEach(() => {
+  root = tempDir('store');
+  store = new LocalArtifactStore(root);
+});
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const key = (name = 'pairs.jsonl', step = 'filter', iteration = 2): ArtifactKey => ({ campaign: 'camp-1', iteration, step, name });
+const bytes = (s: string) => new Uint8Array(Buffer.from(s));
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+function manifestLines(): any[] {
+  return fs.readFileSync(path.join(root, 'camp-1', 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+}
+function flipByte(file: string, at: number) {
+  const data = fs.readFileSync(file);
+  data[at] ^= 0x01;
+  fs.writeFileSync(file, data);
+}
+
+describe('LocalArtifactStore', () => {
+  test('put writes <root>/<campaign>/iter-<t>/<step>/<name> and returns a verifiable ref', async () => {
+    const ref = await store.put(key('policy.safetensors', 'update'), bytes('weights'), 'application/vnd.safetensors');
+    expect(ref).toEqual({
+      uri: 'store://camp-1/iter-2/update/policy.safetensors',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      bytes: 7, mediaType: 'application/vnd.safetensors',
+    });
+    expect(ref.sha256).toBe(createHash('sha256').update('weights').digest('hex'));
+    expect(fs.readFileSync(path.join(root, 'camp-1', 'iter-2', 'update', 'policy.safetensors'), 'utf8')).toBe('weights');
+    expect(Buffer.from(await store.get(ref)).toString()).toBe('weights');
+    expect(await store.find(key('policy.safetensors', 'update'))).toEqual(ref);
+    expect(await store.find(key('other'))).toBeUndefined();
+  });
+
+  test('putJsonl streams rows from sync and async iterables; readJsonl gives them back', async () => {
+    const rows = [{ prompt: 'a', chosen: 'x', rejected: 'y' }, { prompt: 'line\nbreak', chosen: '\u2028', rejected: '' }];
+    const ref = await store.putJsonl(key(), rows);
+    expect(ref).toMatchObject({ rows: 2, mediaType: 'application/x-ndjson' });
+    expect(await collect(store.readJsonl(ref))).toEqual(rows);
+    async function* gen() { for (let i = 0; i < 3; i++) yield { i }; }
+    const ref2 = await store.putJsonl(key('async.jsonl'), gen());
+    expect(ref2.rows).toBe(3);
+    expect(await collect(store.readJsonl(ref2))).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+    const empty = await store.putJsonl(key('empty.jsonl'), []);
+    expect(empty).toMatchObject({ rows: 0, bytes: 0 });
+    expect(await collect(store.readJsonl(empty))).toEqual([]);
+  });
+
+  test('re-putting identical content returns the same ref and adds no manifest line', async () => {
+    const a = await store.putJsonl(key(), [{ x: 1 }]);
+    const b = await store.putJsonl(key(), [{ x: 1 }]);
+    expect(b).toEqual(a);
+    expect(manifestLines()).toHaveLength(1);
+  });
+
+  test('different content for a finished key replaces it; the old ref stays readable; both are in the manifest', async () => {
+    const old = await store.putJsonl(key(), [{ v: 'old' }]);
+    const next = await store.putJsonl(key(), [{ v: 'new' }, { v: 'newer' }]);
+    expect(next.sha256).not.toBe(old.sha256);
+    expect(next.uri).toBe(old.uri);
+    expect(await store.find(key())).toEqual(next);
+    expect(await collect(store.readJsonl(old))).toEqual([{ v: 'old' }]);
+    expect(await collect(store.readJsonl(next))).toEqual([{ v: 'new' }, { v: 'newer' }]);
+    expect(manifestLines().map((l) => [l.ref.sha256, l.replaced])).toEqual([[old.sha256, undefined], [next.sha256, old.sha256]]);
+    expect(await store.list('camp-1')).toEqual([{ key: key(), ref: next }]);
+  });
+
+  test('a flipped byte is detected by get, readJsonl and find; re-putting heals it', async () => {
+    const ref = await store.putJsonl(key(), [{ a: 1 }, { b: 2 }]);
+    const file = path.join(root, 'camp-1', 'iter-2', 'filter', 'pairs.jsonl');
+    flipByte(file, 3);
+    const err = await store.get(ref).catch((e) => e);
+    expect(err).toBeInstanceOf(ArtifactCorruptError);
+    expect(err.name).toBe('ArtifactCorruptError');
+    expect(err.message).toContain(ref.uri);
+    expect(err.message).toContain(`expected sha256 ${ref.sha256}`);
+    const actual = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    expect(err.message).toContain(`found ${actual}`);
+    await expect(collect(store.readJsonl(ref))).rejects.toThrow(ArtifactCorruptError);
+    expect(await store.find(key())).toBeUndefined();
+    expect(await store.putJsonl(key(), [{ a: 1 }, { b: 2 }])).toEqual(ref);
+    expect(await collect(store.readJsonl(ref))).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  test('a flipped byte in the last row is still caught by readJsonl, after the rows', async () => {
+    const ref = await store.putJsonl(key(), [{ a: 1 }, { b: 22 }]);
+    flipByte(path.join(root, 'camp-1', 'iter-2', 'filter', 'pairs.jsonl'), 14);
+    const seen: unknown[] = [];
+    await expect((async () => { for await (const r of store.readJsonl(ref)) seen.push(r); })()).rejects.toThrow(ArtifactCorruptError);
+    // The flip turned 22 into 23: still valid JSON, so only the hash can tell.
+    expect(seen).toEqual([{ a: 1 }, { b: 23 }]);
+  });
+
+  test('a missing artifact is ArtifactMissingError naming uri and path', async () => {
+    const ref = await store.put(key('x.bin'), bytes('x'), 'application/octet-stream');
+    fs.rmSync(path.join(root, 'camp-1', 'iter-2', 'filter', 'x.bin'));
+    const err = await store.get(ref).catch((e) => e);
+    expect(err).toBeInstanceOf(ArtifactMissingError);
+    expect(err.message).toContain(ref.uri);
+    await expect(collect(store.readJsonl(ref))).rejects.toThrow(ArtifactMissingError);
+    expect(await store.find(key('x.bin'))).toBeUndefined();
+  });
+
+  test('a malformed ref or non-JSON content is a clear error', async () => {
+    await expect(store.get({ uri: 'store://camp-1/iter-2/filter/x', sha256: 'abc', bytes: 1, mediaType: 'x' })).rejects.toThrow(/invalid artifact ref .*sha256/);
+    const ref = await store.put(key('bad.jsonl'), bytes('{"a":1}\nnot json\n'), 'application/x-ndjson');
+    await expect(collect(store.readJsonl(ref))).rejects.toThrow(`artifact ${ref.uri} line 2 is not JSON`);
+  });
+
+  test('a row that cannot be serialized fails the write and leaves nothing behind', async () => {
+    const old = await store.putJsonl(key(), [{ ok: true }]);
+    await expect(store.putJsonl(key(), [{ ok: true }, undefined])).rejects.toThrow('row 1 of store://camp-1/iter-2/filter/pairs.jsonl is not JSON-serializable');
+    async function* failing() { yield { a: 1 }; throw new Error('sampler crashed'); }
+    await expect(store.putJsonl(key(), failing())).rejects.toThrow('sampler crashed');
+    expect(fs.readdirSync(path.join(root, 'camp-1', 'iter-2', 'filter'))).toEqual(['pairs.jsonl']);
+    expect(await store.find(key())).toEqual(old);
+  });
+
+  test('a torn manifest line (crash mid-append) is ignored', async () => {
+    const ref = await store.putJsonl(key(), [{ a: 1 }]);
+    fs.appendFileSync(path.join(root, 'camp-1', 'manifest.jsonl'), '{"key":{"campaign":"camp-1","iter');
+    expect(await store.find(key())).toEqual(ref);
+    expect(await store.list('camp-1')).toHaveLength(1);
+  });
+
+  test('concurrent writers of different keys in one campaign all land in the manifest', async () => {
+    const refs = await Promise.all(Array.from({ length: 20 }, (_, i) => store.putJsonl(key(`shard-${i}.jsonl`, 'sample', i % 3), [{ shard: i }])));
+    const listed = await store.list('camp-1');
+    expect(listed.map((e) => e.ref).sort((a, b) => a.uri.localeCompare(b.uri))).toEqual([...refs].sort((a, b) => a.uri.localeCompare(b.uri)));
+    for (const ref of refs) expect(await collect(store.readJsonl(ref))).toHaveLength(1);
+  });
+
+  test('list returns the latest ref of every finished key, in write order', async () => {
+    const a = await store.putJsonl(key('a.jsonl'), [{ a: 1 }]);
+    const b = await store.put(key('ckpt/step-20.safetensors', 'update', 3), bytes('w'), 'application/vnd.safetensors');
+    expect(b.uri).toBe('store://camp-1/iter-3/update/ckpt/step-20.safetensors');
+    expect(await store.list('camp-1')).toEqual([{ key: key('a.jsonl'), ref: a }, { key: key('ckpt/step-20.safetensors', 'update', 3), ref: b }]);
+    expect(await store.list('nothing-here')).toEqual([]);
+    await expect(store.list('../etc')).rejects.toThrow(InvalidArtifactKeyError);
+  });
+});
