@@ -30,13 +30,34 @@ export interface SetupOutput {
   initialEval: EvalMetrics;
   /** Offline pairs D_off, when the algorithm uses them. */
   offlinePairs?: ArtifactRef;
+  /** Preference labels D_off cost (counted in the campaign's total). */
+  offlineLabels?: number;
 }
 
-export interface SampleShardInput { policy: ArtifactRef; prompts: ArtifactRef; shard: number; shards: number; stage?: number }
+/**
+ * `prompts` is the task's training pool (SetupOutput.trainPrompts); the iteration's plan says which slice of it
+ * this iteration samples, and `sampler` which of the plan's samplers this call runs (default 0); `policy` must be
+ * the checkpoint that sampler names ('current' = the previous iteration's policy, 'initial' = pi0).
+ */
+export interface SampleShardInput { policy: ArtifactRef; prompts: ArtifactRef; shard: number; shards: number; stage?: number; sampler?: number }
+export interface SampleShardOutput { samples: ArtifactRef; rows: number }
+/** rewardModel is not read: a bt-model source re-fits r_MLE inside rank from the campaign's earlier pairs (rank/reward-model.json). */
 export interface RankInput { samples: ArtifactRef[]; rewardModel?: ArtifactRef; stage?: number }
+/** labels: preference labels spent by ranking (0: labels are counted where pairs are made, see FilterOutput). */
 export interface RankOutput { scored: ArtifactRef; labels: number }
 export interface FilterInput { scored: ArtifactRef; stage?: number }
-export interface FilterOutput { pairs: ArtifactRef; count: number }
+/** labels: preference labels these pairs cost (one per pair), counted against budget.labelsPerIteration. */
+export interface FilterOutput { pairs: ArtifactRef; count: number; labels: number }
 export interface UpdateInput { policy: ArtifactRef; reference: ArtifactRef; pairs: ArtifactRef[]; stage?: number }
 export interface UpdateOutput { checkpoint: ArtifactRef; train: TrainLog; log: ArtifactRef }
 export interface EvaluateInput { checkpoint: ArtifactRef; pi0: ArtifactRef }
+
+/** The step functions (engine/steps/index.ts implements them). */
+export interface Steps {
+  setup(ctx: StepContext): Promise<SetupOutput>;
+  sampleShard(ctx: StepContext, input: SampleShardInput): Promise<SampleShardOutput>;
+  rank(ctx: StepContext, input: RankInput): Promise<RankOutput>;
+  filter(ctx: StepContext, input: FilterInput): Promise<FilterOutput>;
+  update(ctx: StepContext, input: UpdateInput): Promise<UpdateOutput>;
+  evaluate(ctx: StepContext, input: EvaluateInput): Promise<EvalMetrics>;
+}

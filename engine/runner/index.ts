@@ -1,0 +1,1 @@
+export { runCampaign, parseSpec, type RunOptions } from './run-campaign';

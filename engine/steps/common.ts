@@ -1,0 +1,107 @@
+/** Helpers every step shares: artifact keys, seeds, JSON/JSONL and checkpoint I/O, the policy runtime. */
+import { MEDIA_TYPES, type ArtifactKey, type ArtifactRef } from '../../schemas/artifacts';
+import type { CampaignSpec } from '../../schemas/campaign';
+import type { ArtifactStore } from '../../store/types';
+import type { NamedTensors, PolicyRuntime, ResolvedModelConfig } from '../model/api';
+import { taskFromSpec, type Task } from '../tasks';
+import { createPolicy, decodeCheckpoint, encodeCheckpoint, rngFor, streamId, type Rng } from './engine-parts';
+import type { StepContext } from './types';
+
+export type StepName = 'setup' | 'sample' | 'rank' | 'filter' | 'update' | 'evaluate';
+
+export function keyOf(ctx: StepContext, step: StepName, name: string, iteration = ctx.iteration): ArtifactKey {
+  return { campaign: ctx.campaign, iteration, step, name };
+}
+
+/** The random stream of one draw site: (campaign seed, iteration, step, ...more ids such as stage and shard). */
+export function rngOf(ctx: StepContext, step: StepName, ...ids: number[]): Rng {
+  return rngFor(ctx.spec.seed, ctx.iteration, streamId(step), ...ids);
+}
+
+/** A 32-bit seed for APIs that take one (policy sampling). */
+export function seedOf(ctx: StepContext, step: StepName, ...ids: number[]): number {
+  return rngOf(ctx, step, ...ids).nextUint32();
+}
+
+export async function putJson(store: ArtifactStore, key: ArtifactKey, value: unknown): Promise<ArtifactRef> {
+  return store.put(key, new TextEncoder().encode(JSON.stringify(value)), MEDIA_TYPES.json);
+}
+
+export async function getJson<T>(store: ArtifactStore, ref: ArtifactRef): Promise<T> {
+  return JSON.parse(new TextDecoder().decode(await store.get(ref))) as T;
+}
+
+/** The step's recorded output, when a previous attempt finished it. */
+export async function findOutput<T>(store: ArtifactStore, key: ArtifactKey): Promise<T | undefined> {
+  const ref = await store.find(key);
+  return ref ? getJson<T>(store, ref) : undefined;
+}
+
+export async function readRows<T>(store: ArtifactStore, refs: ArtifactRef[]): Promise<T[]> {
+  const out: T[] = [];
+  for (const ref of refs) for await (const row of store.readJsonl<T>(ref)) out.push(row);
+  return out;
+}
+
+export function resolvedModelConfig(spec: CampaignSpec, task: Task): ResolvedModelConfig {
+  if (spec.policy.source !== 'builtin') {
+    throw new Error("policy.source 'onnx': the built-in tasks train the built-in decoder; set policy.source to 'builtin'");
+  }
+  const m = spec.policy.model;
+  if (m.vocab !== 0 && m.vocab !== task.vocab) {
+    throw new Error(`policy.model.vocab is ${m.vocab} but task '${task.name}' needs ${task.vocab}; set it to 0 to take it from the task`);
+  }
+  const needed = Math.max(...task.trainPrompts.concat(task.evalPrompts).map((p) => p.length)) + task.maxNewTokens;
+  if (needed > m.context) {
+    throw new Error(`policy.model.context is ${m.context} but task '${task.name}' needs ${needed} (longest prompt + response); raise policy.model.context`);
+  }
+  return { vocab: task.vocab, dModel: m.dModel, layers: m.layers, heads: m.heads, context: m.context, tiedHead: m.tiedHead };
+}
+
+export function taskOf(ctx: StepContext): Task {
+  return taskFromSpec(ctx.spec);
+}
+
+const runtimes = new Map<string, Promise<PolicyRuntime>>();
+
+/** One policy runtime per (model config, execution settings), shared by every step of the process. */
+export function policyRuntime(spec: CampaignSpec): Promise<PolicyRuntime> {
+  const config = resolvedModelConfig(spec, taskFromSpec(spec));
+  const { provider, fallback, threads } = spec.execution;
+  const key = JSON.stringify([config, provider, fallback, threads]);
+  let rt = runtimes.get(key);
+  if (!rt) {
+    rt = createPolicy(config, { provider, fallback, threads });
+    rt.catch(() => runtimes.delete(key));
+    runtimes.set(key, rt);
+  }
+  return rt;
+}
+
+export async function disposeRuntimes(): Promise<void> {
+  const all = [...runtimes.values()];
+  runtimes.clear();
+  for (const rt of all) await (await rt).dispose();
+}
+
+export async function loadWeights(store: ArtifactStore, ref: ArtifactRef): Promise<NamedTensors> {
+  return decodeCheckpoint(await store.get(ref), ref.uri).state.weights;
+}
+
+export async function putWeights(store: ArtifactStore, key: ArtifactKey, config: ResolvedModelConfig, weights: NamedTensors, extra: Record<string, string> = {}): Promise<ArtifactRef> {
+  const bytes = encodeCheckpoint({ config, state: { weights, m: new Map(), v: new Map(), step: 0 } }, extra);
+  return store.put(key, bytes, MEDIA_TYPES.safetensors);
+}
+
+export function checkAborted(ctx: StepContext): void {
+  if (ctx.signal?.aborted) {
+    const err = new Error(`${ctx.campaign} iteration ${ctx.iteration}: cancelled`);
+    err.name = 'AbortError';
+    throw err;
+  }
+}
+
+/** Rows in fixed-size batches (the runtime bounds memory per call). */
+export function* batches<T>(rows: T[], size: number): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+}

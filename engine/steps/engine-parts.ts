@@ -1,0 +1,22 @@
+/**
+ * The one place where the steps reach into the model family: policy runtime, initial weights, checkpoint
+ * encoding and the seeded RNG. Steps import these from here, so the model family can change in one file.
+ */
+import type { NamedTensors, PolicyRuntime, ResolvedModelConfig, RuntimeOptions } from '../model/api';
+import { initPolicy } from '../model/gpt';
+import { createPolicyRuntime } from '../model/runtime';
+
+export { rngFor, streamId } from '../sampling/rng';
+export type { Rng } from '../sampling/rng';
+export { encodeCheckpoint, decodeCheckpoint, type PolicyCheckpoint } from '../checkpoint/checkpoint';
+
+/** Part of pi0's cache key: a pi0 trained by another model family is never reused. */
+export const MODEL_FAMILY = 'gpt-ort-v1';
+
+export function createPolicy(config: ResolvedModelConfig, options: RuntimeOptions): Promise<PolicyRuntime> {
+  return createPolicyRuntime(config, options);
+}
+
+export function initialPolicyWeights(config: ResolvedModelConfig, seed: number): NamedTensors {
+  return initPolicy(config, seed);
+}

@@ -1,0 +1,15 @@
+/** The step functions activities and the in-process runner call (contract: ./types.ts). */
+import type { Steps } from './types';
+import { evaluate } from './evaluate';
+import { filter } from './filter';
+import { rank } from './rank';
+import { sampleShard } from './sample-shard';
+import { setup } from './setup';
+import { update } from './update';
+
+export { evaluate, filter, rank, sampleShard, setup, update };
+export { disposeRuntimes } from './common';
+export { iterationPlan, setupPlan } from '../plans/plan';
+export type * from './types';
+
+export const steps: Steps = { setup, sampleShard, rank, filter, update, evaluate };

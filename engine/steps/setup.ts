@@ -1,0 +1,68 @@
+/**
+ * setup (iteration 0): the task's prompt pools, pi0 by SFT on the task's base distribution, pi0's evaluation,
+ * and D_off when the plan has one. pi0 is cached across campaigns under `task-cache`, keyed by everything it
+ * depends on (task, seed, model, SFT settings, model family), so campaigns on the same task share it.
+ */
+import { createHash } from 'node:crypto';
+import type { ArtifactRef } from '../../schemas/artifacts';
+import type { TrainState } from '../model/api';
+import { setupPlan } from '../plans/plan';
+import { findOutput, keyOf, putJson, putWeights, policyRuntime, resolvedModelConfig, taskOf, checkAborted } from './common';
+import { initialPolicyWeights, MODEL_FAMILY, rngFor, streamId } from './engine-parts';
+import { evaluate } from './evaluate';
+import { filter } from './filter';
+import { rank } from './rank';
+import { sampleShard } from './sample-shard';
+import type { SetupOutput, StepContext } from './types';
+
+export const TASK_CACHE_CAMPAIGN = 'task-cache';
+
+async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
+  const { spec } = ctx;
+  const task = taskOf(ctx);
+  const config = resolvedModelConfig(spec, task);
+  if (spec.task.name === 'files') throw new Error('task.files has no base distribution to train pi0 on');
+  const sft = spec.task.sft;
+  const identity = JSON.stringify({ task: spec.task, seed: spec.seed, config, family: MODEL_FAMILY, threads: spec.execution.threads });
+  const hash = createHash('sha256').update(identity).digest('hex').slice(0, 24);
+  const key = { campaign: TASK_CACHE_CAMPAIGN, iteration: 0, step: 'setup', name: `pi0-${task.name}-${hash}.safetensors` };
+  const cached = await ctx.store.find(key);
+  if (cached) return cached;
+  const runtime = await policyRuntime(spec);
+  let state: TrainState = { weights: initialPolicyWeights(config, spec.seed), m: new Map(), v: new Map(), step: 0 };
+  let loss = NaN;
+  for (let s = 0; s < sft.steps; s++) {
+    checkAborted(ctx);
+    const batch = task.baseSamples(rngFor(spec.seed, 0, streamId('sft'), s), sft.batchSize);
+    const out = await runtime.sftStep(state, batch.map((b) => b.prompt), batch.map((b) => b.response), { lr: sft.lr, weightDecay: 0, maxGradNorm: 1 });
+    state = out.state;
+    loss = out.loss;
+  }
+  return putWeights(ctx.store, key, config, state.weights, { role: 'pi0', sftSteps: String(sft.steps), sftFinalLoss: String(loss) });
+}
+
+export async function setup(ctx0: StepContext): Promise<SetupOutput> {
+  const ctx: StepContext = { ...ctx0, iteration: 0 };
+  const outputKey = keyOf(ctx, 'setup', 'output.json');
+  const done = await findOutput<SetupOutput>(ctx.store, outputKey);
+  if (done) return done;
+  const task = taskOf(ctx);
+  const promptRows = (prompts: number[][]) => prompts.map((prompt, index) => ({ index, prompt, text: task.render(prompt) }));
+  const trainPrompts = await ctx.store.putJsonl(keyOf(ctx, 'setup', 'train-prompts.jsonl'), promptRows(task.trainPrompts));
+  const evalPrompts = await ctx.store.putJsonl(keyOf(ctx, 'setup', 'eval-prompts.jsonl'), promptRows(task.evalPrompts));
+  const pi0 = await trainInitialPolicy(ctx);
+  const initialEval = await evaluate(ctx, { checkpoint: pi0, pi0 });
+  const out: SetupOutput = { pi0, trainPrompts, evalPrompts, initialEval };
+  if (setupPlan(ctx.spec).offlinePrompts > 0) {
+    // D_off: the same sample -> rank -> filter steps, at iteration 0, on pi0.
+    const shards = ctx.spec.sampling.shards;
+    const samples = [];
+    for (let shard = 0; shard < shards; shard++) samples.push((await sampleShard(ctx, { policy: pi0, prompts: trainPrompts, shard, shards })).samples);
+    const ranked = await rank(ctx, { samples });
+    const offline = await filter(ctx, { scored: ranked.scored });
+    out.offlinePairs = offline.pairs;
+    out.offlineLabels = offline.labels;
+  }
+  await putJson(ctx.store, outputKey, out);
+  return out;
+}
