@@ -5,13 +5,20 @@
  *
  *   npm run bench:fidelity -- [--json] [--seeds N] [--quick] [--store DIR] [--no-text]
  *     [--iterations T] [--labels L] [--lr X] [--epochs E] [--labeler bt-oracle|gold] [--oracle-temperature T] [--candidates N] [--accepted K]
- *     [--algorithms a,b]
+ *     [--algorithms a,b] [--no-frontier] [--frontier-etas 0.05,0.1,...] [--frontier-seeds N]
  *
  * Equal budget: every algorithm may spend LABELS preference labels per iteration for ITERATIONS iterations.
  * Hybrid's D_off is paid out of the same total: D_off and each of its iterations get T*LABELS/(T+1) labels.
  * Samples are free (the policy generates them); labels are what is counted. Prompts per iteration exceed the
  * label budget so that ties (identical responses) and rejection sampling do not leave a method short of pairs.
- * The last line is one JSON object: {"task":"bandit","Jstar","J0","results":[{algorithm,seed,J,gap,reward,kl,labels}],"text":[...]}.
+ * Reward-KL frontier (the paper's multi-step RS vs RSO claim): RSO at each beta of --frontier-etas (default
+ * 0.025..1.6, wide enough that each seed's curves overlap in KL), multi-step RS
+ * with its schedule ending at each eta (the same 10:3:1 ratios as the default [1, 0.3, 0.1]), at the same label
+ * budget, for --frontier-seeds seeds (default: all); the eta = 0.1 point is the main table's run, reused. Runs when
+ * --algorithms includes both rso and offline-multistep-rs (the default) and --no-frontier is not given.
+ * The last line is one JSON object: {"task":"bandit","Jstar","J0","results":[{algorithm,seed,J,gap,reward,kl,labels}],
+ * "text":[...],"frontier":{"etas","seeds","points":[{algorithm,eta,seed,reward,kl}],"curve":[{algorithm,eta,reward,kl}],
+ * "verdict":{...}}}.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -23,6 +30,7 @@ import { LocalArtifactStore } from '../store/local';
 import { runCampaign } from '../engine/runner';
 import { disposeRuntimes } from '../engine/steps';
 import { VERBOSITY_BONUS } from '../engine/tasks/text';
+import { compareFrontiers, type FrontierVerdict } from '../engine/preference/reward-kl-frontier';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -44,11 +52,20 @@ const LABELER = option('labeler', 'bt-oracle');
 const rewardSource = () => (LABELER === 'gold' ? { kind: 'gold' as const } : { kind: 'bt-oracle' as const, temperature: ORACLE_TEMPERATURE });
 const only = option('algorithms', '').split(',').filter(Boolean) as Algorithm[];
 const BANDIT_ALGORITHMS = only.length ? only : [...ALGORITHMS];
+const BETA = 0.1;
+const ETA_SCHEDULE = [1.0, 0.3, 0.1];
+const FRONTIER_ETAS = option('frontier-etas', '0.025,0.05,0.1,0.2,0.4,0.8,1.6').split(',').map(Number);
+const FRONTIER_SEEDS = Math.min(seeds, Number(option('frontier-seeds', String(seeds))));
+const FRONTIER_ALGORITHMS = ['rso', 'offline-multistep-rs'] as const;
+for (const eta of FRONTIER_ETAS) if (!(eta > 0)) throw new Error(`--frontier-etas: every eta must be a positive number, got '${option('frontier-etas', '')}'`);
 
-function banditSpec(algorithm: Algorithm, seed: number): CampaignSpecInput {
+/** eta = the final eta of the run: RSO's beta, multi-step RS's eta_N (its schedule scaled to end there). */
+function banditSpec(algorithm: Algorithm, seed: number, eta = BETA): CampaignSpecInput {
+  // toPrecision: 0.3 * 0.1 / 0.1 must stay 0.3 so the main run's spec (and its cached steps) is reused.
+  const schedule = ETA_SCHEDULE.map((x) => Number(((x * eta) / BETA).toPrecision(12)));
   const hybridLabels = Math.floor((ITERATIONS * LABELS) / (ITERATIONS + 1));
   return {
-    name: `bandit-${algorithm}-s${seed}`,
+    name: eta === BETA ? `bandit-${algorithm}-s${seed}` : `bandit-${algorithm}-s${seed}-eta${eta}`,
     algorithm,
     iterations: ITERATIONS,
     seed,
@@ -57,8 +74,8 @@ function banditSpec(algorithm: Algorithm, seed: number): CampaignSpecInput {
     reward: { source: rewardSource() },
     sampling: { promptsPerIteration: Math.ceil(1.5 * LABELS), n: 8, temperatures: [1.0, 0.7] },
     pairs: { strategy: 'max_min' },
-    rejectionSampling: { candidates: CANDIDATES, accepted: ACCEPTED, etaSchedule: [1.0, 0.3, 0.1] },
-    update: { beta: 0.1, lr: LR, epochs: EPOCHS, batchSize: 16, schedule: 'cosine', warmup: 0.03, checkpointEvery: 1000 },
+    rejectionSampling: { candidates: CANDIDATES, accepted: ACCEPTED, etaSchedule: schedule },
+    update: { beta: eta, lr: LR, epochs: EPOCHS, batchSize: 16, schedule: 'cosine', warmup: 0.03, checkpointEvery: 1000 },
     evaluation: { prompts: 32, exact: true },
     budget: { labelsPerIteration: algorithm === 'hybrid' ? hybridLabels : LABELS },
     offline: { prompts: algorithm === 'hybrid' ? hybridLabels : 0 },
@@ -98,6 +115,20 @@ async function main(): Promise<void> {
       const summary = await runCampaign(banditSpec(algorithm, seed), { store, campaign: campaignId(banditSpec(algorithm, seed)) });
       rows.push({ algorithm, seed, summary });
       log(`bandit ${algorithm} seed ${seed}: J ${f(summary.iterations.at(-1)!.eval.J)} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    }
+  }
+  const frontierRuns: Array<{ algorithm: Algorithm; eta: number; seed: number; summary: CampaignSummary }> = [];
+  if (!flag('no-frontier') && FRONTIER_ALGORITHMS.every((a) => BANDIT_ALGORITHMS.includes(a))) {
+    for (let seed = 0; seed < FRONTIER_SEEDS; seed++) {
+      for (const eta of FRONTIER_ETAS) {
+        for (const algorithm of FRONTIER_ALGORITHMS) {
+          const spec = banditSpec(algorithm, seed, eta);
+          const t0 = Date.now();
+          const summary = await runCampaign(spec, { store, campaign: campaignId(spec) });
+          frontierRuns.push({ algorithm, eta, seed, summary });
+          log(`frontier ${algorithm} eta ${eta} seed ${seed}: reward ${f(summary.iterations.at(-1)!.eval.reward)} KL ${f(summary.iterations.at(-1)!.eval.kl)} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+        }
+      }
     }
   }
   const textRows: Array<{ algorithm: Algorithm; seed: number; lengthPenalty: number; summary: CampaignSummary }> = [];
@@ -144,6 +175,8 @@ async function main(): Promise<void> {
   lines.push('');
   lines.push(`online-iterative-dpo has higher J than offline-dpo in ${count('online-iterative-dpo', 'offline-dpo', higherJ)}, than rso in ${count('online-iterative-dpo', 'rso', higherJ)}`);
   lines.push(`offline-multistep-rs has higher J than rso in ${count('offline-multistep-rs', 'rso', higherJ)}; dominates it on reward-KL in ${count('offline-multistep-rs', 'rso', dominates)}`);
+  const frontier = frontierReport(frontierRuns);
+  if (frontier) lines.push('', ...frontier.lines);
   lines.push('');
   lines.push(`text (sampled KL +- stderr), seed 0: J(pi0) ${f(text[0]?.J0)}, pi0 length ${f(text[0]?.length0, 2)} words`);
   for (const t of text) lines.push(`${t.algorithm.padEnd(22)} lambda ${t.lengthPenalty}  J ${f(t.J)}  reward ${f(t.reward)}  KL ${f(t.kl)} +- ${f(t.klStderr)}  win ${f(t.winRate, 2)}  length ${f(t.length, 2)}  labels ${t.labels}`);
@@ -153,8 +186,60 @@ async function main(): Promise<void> {
     task: 'bandit', Jstar, J0,
     results: results.map(({ algorithm, seed, J, gap, reward, kl, labels }) => ({ algorithm, seed, J, gap, reward, kl, labels })),
     text: text.map(({ algorithm, seed, lengthPenalty, J, reward, kl, klStderr, labels, length }) => ({ algorithm, seed, lengthPenalty, J, reward, kl, klStderr, labels, length })),
+    ...(frontier ? { frontier: frontier.json } : {}),
   })}\n`);
   if (!option('store', '')) fs.rmSync(storeDir, { recursive: true, force: true });
+}
+
+type FrontierRun = { algorithm: Algorithm; eta: number; seed: number; summary: CampaignSummary };
+
+/**
+ * The paper's claim is about curves, not one point: multi-step RS's (KL, reward) points against RSO's curve,
+ * on the seed-mean curves and seed by seed.
+ */
+function frontierReport(runs: FrontierRun[]) {
+  if (runs.length === 0) return undefined;
+  const points = runs.map(({ algorithm, eta, seed, summary }) => {
+    const e = summary.iterations.at(-1)!.eval;
+    return { algorithm, eta, seed, reward: e.reward, kl: e.kl, labels: summary.labels };
+  });
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const curveOf = (algorithm: Algorithm, seed?: number) => FRONTIER_ETAS.map((eta) => {
+    const at = points.filter((p) => p.algorithm === algorithm && p.eta === eta && (seed === undefined || p.seed === seed));
+    return { algorithm, eta, reward: mean(at.map((p) => p.reward)), kl: mean(at.map((p) => p.kl)) };
+  });
+  const rso = curveOf('rso'), multistep = curveOf('offline-multistep-rs');
+  const overall = compareFrontiers(multistep, rso);
+  const perSeed: Array<{ seed: number } & Omit<FrontierVerdict, 'points'>> = [];
+  for (let seed = 0; seed < FRONTIER_SEEDS; seed++) {
+    const { points: _, ...v } = compareFrontiers(curveOf('offline-multistep-rs', seed), curveOf('rso', seed));
+    perSeed.push({ seed, ...v });
+  }
+  const lines: string[] = [];
+  lines.push(`reward-KL frontier (exact, means over ${FRONTIER_SEEDS} seed(s), ${ITERATIONS} x ${LABELS} labels each): RSO at beta = eta, multi-step RS with schedule ending at eta`);
+  lines.push(`${pad('eta', 6)}${pad('RSO KL', 9)}${pad('reward', 8)}   ${pad('MS KL', 8)}${pad('reward', 8)}${pad('RSO@KL', 9)}${pad('margin', 8)}`);
+  FRONTIER_ETAS.forEach((eta, i) => {
+    const c = overall.points[i];
+    lines.push(`${pad(eta, 6)}${pad(f(rso[i].kl), 9)}${pad(f(rso[i].reward), 8)}   ${pad(f(c.kl), 8)}${pad(f(c.reward), 8)}${pad(f(c.baselineReward), 9)}${pad(c.margin === undefined ? 'outside' : (c.margin >= 0 ? '+' : '') + f(c.margin), 8)}`);
+  });
+  const says: Record<FrontierVerdict['verdict'], string> = {
+    dominates: 'DOMINATES RSO\'s curve (more reward at every compared KL), as the paper reports',
+    dominated: 'is DOMINATED by RSO\'s curve (less reward at every compared KL): the paper\'s claim does not reproduce',
+    crosses: 'CROSSES RSO\'s curve (more reward at some compared KLs, less at others): the paper\'s claim reproduces only in part',
+    'not comparable': 'cannot be compared with RSO\'s curve (fewer than 2 multi-step points inside RSO\'s KL range)',
+  };
+  lines.push(`verdict (seed means): multi-step RS ${says[overall.verdict]}; ${overall.above}/${overall.compared} multi-step points above RSO's curve (${overall.points.length - overall.compared} outside its KL range)`);
+  const sum = (k: 'above' | 'compared') => perSeed.reduce((a, v) => a + v[k], 0);
+  lines.push(`per seed (each seed's multi-step points against that seed's RSO curve): ${perSeed.map((v) => `s${v.seed} ${v.above}/${v.compared} above (${v.verdict})`).join(', ')}; ${sum('above')}/${sum('compared')} points above in all, curve dominates in ${perSeed.filter((v) => v.verdict === 'dominates').length}/${perSeed.length} seeds`);
+  return {
+    lines,
+    json: {
+      etas: FRONTIER_ETAS, seeds: FRONTIER_SEEDS,
+      points: points.map(({ algorithm, eta, seed, reward, kl, labels }) => ({ algorithm, eta, seed, reward, kl, labels })),
+      curve: [...rso, ...multistep],
+      verdict: { overall: overall.verdict, above: overall.above, compared: overall.compared, margins: overall.points.map((p) => p.margin ?? null), perSeed },
+    },
+  };
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -18,7 +18,8 @@
  *   ceil(t*N/T) - 1, so the last iteration reaches eta_N); each stage samples the previous stage's policy,
  *   accepts by rejection sampling toward pi0 exp(r/eta_s) (temperature 1/(1/eta_s - 1/eta_{s-1})), pairs the
  *   accepted samples (max_min = best vs worst), and fits pi_s by DPO with beta eta_s against pi0, warm-started
- *   from pi_{s-1}, on that stage's pairs only.
+ *   from pi_{s-1}, on the accepted pairs of every stage so far (so the last stage, at eta_N, trains on the
+ *   campaign's whole label budget, as RSO does; see README.md).
  */
 import type { CampaignSpec } from '../../schemas/campaign';
 import { stageRejectionBeta } from '../preference/rso';
@@ -98,8 +99,11 @@ export function iterationPlan(spec: CampaignSpec, iteration: number): IterationP
         ...base, stage,
         samplers: [{ ...current, n: rs.candidates }],
         filter: { kind: 'rejection', accepted: rs.accepted, beta: stageRejectionBeta(rs.etaSchedule, stage), strategy: spec.pairs.strategy },
-        update: { init: 'previous', data: 'fresh', reference: 'initial', beta: eta, includeOffline: false },
-        note: `multi-step RS stage ${stage + 1}/${rs.etaSchedule.length}: eta ${eta}; sample previous stage, accept toward pi0 exp(r/eta), DPO vs pi0 warm-started`,
+        // accumulate: DPO against pi0 at beta eta_s targets pi0 exp(r/eta_s) whichever policy sampled the pairs, so
+        // every earlier stage's labels are evidence for this fit too; fresh data would leave the final stage 1/T of
+        // the labels RSO trains on. previous: pi_{s-1} is the nearest start to pi0 exp(r/eta_s).
+        update: { init: 'previous', data: 'accumulate', reference: 'initial', beta: eta, includeOffline: false },
+        note: `multi-step RS stage ${stage + 1}/${rs.etaSchedule.length}: eta ${eta}; sample previous stage, accept toward pi0 exp(r/eta), DPO vs pi0 warm-started on all accepted pairs so far`,
       };
     }
     default:

@@ -63,7 +63,9 @@ describe('iteration plans match PAPER.md', () => {
     expect(betas[2]).toBeCloseTo(1 / (1 / 0.1 - 1 / 0.3), 12);
     for (const p of plans) {
       expect(p.samplers.map((x) => x.policy)).toEqual(['current']);
-      expect(p.update).toMatchObject({ init: 'previous', data: 'fresh', reference: 'initial' });
+      // DPO vs pi0 at eta_s targets pi0 exp(r/eta_s) whoever sampled the pairs: every stage fits on all accepted
+      // pairs so far (the last stage on the whole label budget, like RSO), warm-started from the previous stage.
+      expect(p.update).toMatchObject({ init: 'previous', data: 'accumulate', reference: 'initial', includeOffline: false });
     }
     // Fewer or more iterations than stages: the last iteration always reaches eta_N.
     const short = spec({ algorithm: 'offline-multistep-rs', iterations: 2, rejectionSampling: { etaSchedule: [1, 0.3, 0.1] } });

@@ -1,0 +1,127 @@
+/**
+ * Turns the current Temporal activity into the engine's StepContext: progress -> heartbeat, heartbeatDetails ->
+ * resumeFrom, cancellation -> AbortSignal; and turns failures that no retry can fix into non-retryable ones.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import { CampaignSpecSchema, type CampaignSpec } from '../schemas/campaign';
+import type { StepContext } from '../engine/steps/types';
+import type { ArtifactStore } from '../store/types';
+
+/** Every step activity gets the campaign, the iteration, the (parsed) spec and its own small input. */
+export interface StepEnvelope<I> {
+  campaign: string;
+  iteration: number;
+  spec: CampaignSpec;
+  input: I;
+}
+
+export const INVALID_INPUT = 'PrefloopInvalidInput';
+export const ARTIFACT_MISSING = 'PrefloopArtifactMissing';
+export const ARTIFACT_CORRUPT = 'PrefloopArtifactCorrupt';
+
+export function formatZodIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+}
+
+/** Validates the envelope; a bad one is a non-retryable failure naming every field at fault. */
+export function parseEnvelope<I>(step: string, raw: unknown, inputSchema: z.ZodType<I>): StepEnvelope<I> {
+  const schema = z.object({
+    campaign: z.string().min(1),
+    iteration: z.number().int().nonnegative(),
+    spec: CampaignSpecSchema,
+    input: inputSchema,
+  });
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(`invalid input to the ${step} step: ${formatZodIssues(parsed.error)}`, INVALID_INPUT);
+  }
+  return parsed.data as StepEnvelope<I>;
+}
+
+/**
+ * How often the activity heartbeats on its own, so that a step that reports no progress for a while is not taken
+ * for dead (the heartbeat timeout is 10 s; workers flush heartbeats at most once a second).
+ */
+const KEEPALIVE_MS = 2_000;
+
+/**
+ * Runs `fn` with a StepContext bound to the current activity. `label` names this call in the attempt journal
+ * (`<campaign>/iter-<t>/attempts/<label>-attempt<n>.json`): which attempt ran where, and from which cursor it
+ * resumed, which Temporal's history alone does not keep for intermediate attempts.
+ */
+export async function runStep<T>(store: ArtifactStore, envelope: StepEnvelope<unknown>, label: string, fn: (ctx: StepContext) => Promise<T>): Promise<T> {
+  const activity = Context.current();
+  const resumeFrom: unknown = activity.info.heartbeatDetails;
+  // Written alongside the step rather than before it: the journal never delays compute.
+  const journaled = journalAttempt(store, envelope, label, resumeFrom);
+  // The last cursor is re-sent by the keep-alive: heartbeating `undefined` would erase what the next attempt resumes from.
+  let cursor: unknown = resumeFrom;
+  const keepAlive = setInterval(() => activity.heartbeat(cursor), KEEPALIVE_MS);
+  const ctx: StepContext = {
+    store,
+    spec: envelope.spec,
+    campaign: envelope.campaign,
+    iteration: envelope.iteration,
+    resumeFrom,
+    signal: activity.cancellationSignal,
+    progress: (next) => {
+      cursor = next;
+      activity.heartbeat(next);
+    },
+  };
+  try {
+    // No heartbeat before the step's first progress: the SDK sends the first heartbeat at once and throttles the
+    // rest, so the first cursor (the first resumable point) reaches the server without delay.
+    return await fn(ctx);
+  } catch (err) {
+    throw classify(err);
+  } finally {
+    clearInterval(keepAlive);
+    await journaled;
+  }
+}
+
+/** Error names (store/errors.ts, schemas/spec-error.ts) that no retry can fix, and the failure type they become. */
+const NON_RETRYABLE: Record<string, string> = {
+  ArtifactMissingError: ARTIFACT_MISSING,
+  ArtifactCorruptError: ARTIFACT_CORRUPT,
+  PathEscapeError: INVALID_INPUT,
+  InvalidArtifactKeyError: INVALID_INPUT,
+  SpecError: INVALID_INPUT,
+};
+
+/** Missing/corrupt artifacts and invalid data will fail the same way on every attempt: stop retrying. */
+function classify(err: unknown): unknown {
+  if (err instanceof ApplicationFailure) return err;
+  if (!(err instanceof Error)) return err;
+  const type = NON_RETRYABLE[err.name] ?? (err instanceof z.ZodError ? INVALID_INPUT : undefined);
+  if (!type) return err;
+  const message = err instanceof z.ZodError ? formatZodIssues(err) : err.message;
+  return ApplicationFailure.create({ message, type, nonRetryable: true, cause: err });
+}
+
+export interface AttemptRecord {
+  label: string;
+  activityType: string;
+  attempt: number;
+  /** The heartbeat cursor this attempt started from (null: it started from scratch). */
+  resumeFrom: unknown;
+  startedAt: string;
+  workerIdentity?: string;
+}
+
+async function journalAttempt(store: ArtifactStore, envelope: StepEnvelope<unknown>, label: string, resumeFrom: unknown): Promise<void> {
+  const { info } = Context.current();
+  const record: AttemptRecord = {
+    label, activityType: info.activityType, attempt: info.attempt, resumeFrom: resumeFrom ?? null, startedAt: new Date().toISOString(),
+  };
+  try {
+    const key = { campaign: envelope.campaign, iteration: envelope.iteration, step: 'attempts', name: `${label}-attempt${info.attempt}.json` };
+    await store.put(key, Buffer.from(JSON.stringify(record)), 'application/json');
+  } catch (err) {
+    // The journal is for audit; a failure to write it must not fail the step it describes.
+    Context.current().log.warn('could not journal the attempt', { label, error: String(err) });
+  }
+}

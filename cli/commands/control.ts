@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { action } from '../context';
+import { addConnectionOptions } from '../connection';
+import { campaignHandle, isRunning } from '../campaign-ops';
+import { CliError } from '../errors';
+import { EXIT } from '../exit-codes';
+import { applySetOverrides } from '../../schemas/parse';
+
+const SIGNALS = {
+  pause: { signal: 'pause', help: 'hold the campaign before its next step', done: 'pause requested' },
+  resume: { signal: 'resume', help: 'continue a paused campaign', done: 'resume requested' },
+  stop: { signal: 'stopAfterIteration', help: 'finish the iteration in flight, then end the campaign with its summary', done: 'stop requested (after the current iteration)' },
+} as const;
+
+export function registerControl(program: Command): void {
+  for (const [name, def] of Object.entries(SIGNALS)) {
+    addConnectionOptions(program.command(name))
+      .argument('<campaign>', 'campaign id')
+      .description(def.help)
+      .option('--json', 'print JSON')
+      .action(action(async (ctx, campaign: string) => {
+        const { handle, info } = await campaignHandle(await ctx.client(), campaign);
+        if (!isRunning(info)) throw new CliError(`campaign "${campaign}" is ${info.status.name.toLowerCase()}, not running; nothing to ${name}`, EXIT.failure);
+        await handle.signal(def.signal);
+        ctx.out.result({ campaign, signal: def.signal }, () => `${campaign}: ${def.done}`);
+      }));
+  }
+
+  addConnectionOptions(program.command('set'))
+    .argument('<campaign>', 'campaign id')
+    .argument('<assignments...>', 'spec fields to change, e.g. update.beta=0.2 sampling.n=4')
+    .description('change hyper-parameters of a running campaign from its next iteration (validated by the campaign)')
+    .option('--json', 'print JSON')
+    .action(action(async (ctx, campaign: string, assignments: string[]) => {
+      // Parse locally first: a malformed assignment never reaches the server.
+      const patch = applySetOverrides({}, assignments) as Record<string, unknown>;
+      const { handle, info } = await campaignHandle(await ctx.client(), campaign);
+      if (!isRunning(info)) throw new CliError(`campaign "${campaign}" is ${info.status.name.toLowerCase()}, not running; fork it to change its spec`, EXIT.failure);
+      const result = await handle.executeUpdate<{ appliesFrom: number }, [Record<string, unknown>]>('setHyperparameters', { args: [patch] });
+      ctx.out.result({ campaign, patch, appliesFrom: result.appliesFrom }, () => `${campaign}: ${JSON.stringify(patch)} applies from iteration ${result.appliesFrom}`);
+    }));
+}

@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import type { ArtifactRef } from '../../schemas/artifacts';
+import { action } from '../context';
+import { addConnectionOptions } from '../connection';
+import { campaignHandle } from '../campaign-ops';
+import { auditToRows } from '../audit';
+import { auditCampaign } from '../../client/audit';
+import { formatTable } from '../output';
+import { collect } from '../spec-input';
+import { forkCampaign } from '../fork';
+import { openStore, writeCampaignReport } from '../campaign-report';
+import { storeRoot } from './worker';
+import { usageError } from '../errors';
+
+const refList = (refs: Record<string, ArtifactRef | undefined>) =>
+  Object.entries(refs).filter(([, r]) => r).map(([n, r]) => `${n}:${r!.sha256.slice(0, 12)}${r!.rows !== undefined ? `(${r!.rows})` : ''}`).join(' ') || '-';
+
+export function registerInspect(program: Command): void {
+  addConnectionOptions(program.command('history'))
+    .argument('<campaign>', 'campaign id')
+    .description('the audit: every step with its input and output artifacts (sha256, rows), attempts and duration')
+    .option('--store <dir>', 'artifact store root, for the attempt journal [env PREFLOOP_STORE, default .prefloop/store]')
+    .option('--json', 'print the full audit as JSON (refs, seeds, hyper-parameters, attempt journal, control events)')
+    .action(action(async (ctx, campaign: string) => {
+      const client = await ctx.client();
+      await campaignHandle(client, campaign);
+      const audit = await auditCampaign(client, await openStore(storeRoot(ctx.opts.store)), campaign);
+      const rows = auditToRows(audit);
+      ctx.out.result(audit, () => formatTable(
+        ['iter', 'step', 'attempts', 'duration', 'status', 'inputs', 'outputs'],
+        rows.map((r) => [String(r.iteration), r.step, String(r.attempts ?? '-'), r.seconds === undefined ? '-' : `${r.seconds.toFixed(2)}s`,
+          r.status ?? '-', refList(r.inputs), refList(r.outputs)]),
+      ));
+    }));
+
+  addConnectionOptions(program.command('fork'))
+    .argument('<campaign>', 'campaign to fork')
+    .requiredOption('--from-iteration <k>', 'iteration whose checkpoint and data become the new campaign\'s iteration 0 (0 = pi0)')
+    .option('--set <path=value>', 'change a spec field of the fork (repeatable)', collect, [])
+    .option('--id <campaign>', 'id of the new campaign (default <campaign>-fork<k>)')
+    .option('--json', 'print JSON')
+    .description('start a new campaign from iteration k of another one, optionally with a changed spec; provenance is recorded')
+    .action(action(async (ctx, campaign: string) => {
+      const k = Number(ctx.opts.fromIteration);
+      if (!Number.isInteger(k) || k < 0) throw usageError(`--from-iteration must be a non-negative integer, got ${String(ctx.opts.fromIteration)}`);
+      const result = await forkCampaign(await ctx.client(), campaign, k, ctx.opts.set as string[], ctx.opts.id as string | undefined);
+      ctx.out.result(result, () => `started ${result.campaign}: fork of ${campaign} at iteration ${k} (checkpoint ${result.from.checkpoint.sha256.slice(0, 12)}); watch it: prefloop status ${result.campaign}`);
+    }));
+
+  addConnectionOptions(program.command('report'))
+    .argument('<campaigns...>', 'one or more completed campaigns (several share the charts and the frontier)')
+    .option('--out <file.html>', 'where to write (default .prefloop/reports/<campaign>.html)')
+    .option('--store <dir>', 'artifact store root, for per-step training logs [env PREFLOOP_STORE, default .prefloop/store]')
+    .option('--title <text>', 'report title')
+    .option('--json', 'print JSON')
+    .description('write one self-contained HTML report (static SVG charts, audit table) for finished campaigns')
+    .action(action(async (ctx, campaigns: string[]) => {
+      const result = await writeCampaignReport(await ctx.client(), campaigns, {
+        storeRoot: storeRoot(ctx.opts.store), out: ctx.opts.out as string | undefined, title: ctx.opts.title as string | undefined,
+      });
+      for (const m of result.missing) ctx.out.info(`note: ${m}`);
+      ctx.out.result({ report: result.path, campaigns, missing: result.missing }, () => `report: ${result.path}`);
+    }));
+}

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import type { Client } from '@temporalio/client';
+import type { CampaignStatus } from '../../workflows/types';
+import type { CampaignSummary } from '../../schemas/results';
+import { action } from '../context';
+import { addConnectionOptions } from '../connection';
+import { campaignHandle, isRunning } from '../campaign-ops';
+import { formatIterationTable } from '../iteration-table';
+import { iterationDetail } from '../watch';
+import { ALGORITHM, ITERATION, STATUS } from '../../workflows/search-attributes';
+
+export interface StatusReport {
+  campaign: string;
+  /** Temporal's view: running, completed, failed, terminated, ... */
+  workflowStatus: string;
+  /** The campaign's own status query, when a worker answered it. */
+  status?: CampaignStatus;
+  /** The campaign's result, when it completed. */
+  summary?: CampaignSummary;
+  /** Set when the campaign runs but no worker answered the status query in time. */
+  note?: string;
+}
+
+const QUERY_DEADLINE_MS = 5000;
+
+export async function campaignStatus(client: Client, campaign: string): Promise<StatusReport> {
+  const { handle, info } = await campaignHandle(client, campaign);
+  const report: StatusReport = { campaign, workflowStatus: info.status.name.toLowerCase() };
+  if (isRunning(info)) {
+    try {
+      // A query needs a worker; without one it would wait for a long server timeout.
+      const status = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<CampaignStatus>('status'));
+      // While an iteration runs, its child workflow knows the step and the sampling shards.
+      report.status = (status.step as string) === 'iteration' ? { ...status, ...(await iterationDetail(client, status)) } : status;
+    } catch (e) {
+      const sa = info.typedSearchAttributes;
+      report.note = `no worker answered the status query (${(e as Error).message.split('\n')[0]}); last recorded: `
+        + `status ${sa.get(STATUS) ?? '?'}, algorithm ${sa.get(ALGORITHM) ?? '?'}, iteration ${sa.get(ITERATION) ?? '?'}. Start one with \`prefloop worker\`.`;
+    }
+  } else if (info.status.name === 'COMPLETED') {
+    report.summary = await handle.result();
+  }
+  return report;
+}
+
+export function formatStatus(r: StatusReport): string {
+  const lines = [`campaign ${r.campaign}: ${r.status?.paused ? 'paused' : r.workflowStatus}`];
+  const s = r.status;
+  if (s) {
+    lines.push(`  algorithm ${s.algorithm}, iteration ${s.iteration}/${s.iterations} (${s.completed} completed), step ${s.step}`
+      + (s.shards ? `, shards ${s.shardsDone}/${s.shards}` : ''));
+    if (s.best) lines.push(`  best so far: iteration ${s.best.iteration}, J ${s.best.J.toFixed(4)}`);
+    if (s.stopAfterIteration) lines.push('  stopping after the current iteration');
+    for (const p of s.pending) lines.push(`  pending from iteration ${p.appliesFrom}: ${JSON.stringify(p.patch)}`);
+    for (const c of s.changes) lines.push(`  changed from iteration ${c.appliesFrom}: ${JSON.stringify(c.patch)}`);
+    if (s.fork) lines.push(`  forked from ${s.fork.campaign} iteration ${s.fork.iteration}`);
+  }
+  if (r.note) lines.push(`  ${r.note}`);
+  if (r.summary) {
+    lines.push(`  ${r.summary.algorithm}, ${r.summary.iterations.length} iteration(s), best iteration ${r.summary.bestIteration}${r.summary.stoppedEarly ? ', stopped early' : ''}`);
+    lines.push(formatIterationTable(r.summary));
+  }
+  return lines.join('\n');
+}
+
+export function registerStatus(program: Command): void {
+  addConnectionOptions(program.command('status'))
+    .argument('<campaign>', 'campaign id (the workflow id)')
+    .description('show where a campaign is (iteration, step, best so far) or, once finished, its result')
+    .option('--json', 'print JSON')
+    .action(action(async (ctx, campaign: string) => {
+      const report = await campaignStatus(await ctx.client(), campaign);
+      ctx.out.result(report, () => formatStatus(report));
+    }));
+}

@@ -1,0 +1,53 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { CampaignSummary } from '../schemas/results';
+import type { CampaignStatus, IterationStatus } from '../workflows/types';
+import { makeProgress } from './progress';
+
+const POLL_MS = 1000;
+
+function phaseOf(s: CampaignStatus): string {
+  const shards = s.step === 'sample' && s.shards ? ` ${s.shardsDone}/${s.shards} shards` : '';
+  const stage = s.stage !== undefined ? ` stage ${s.stage}` : '';
+  const paused = s.paused ? ' (paused)' : '';
+  return `${s.campaign}: iteration ${s.iteration}/${s.iterations}${stage} ${s.step}${shards}${paused}`;
+}
+
+export async function iterationDetail(client: Client, s: CampaignStatus): Promise<Partial<CampaignStatus>> {
+  try {
+    // Child ids are `<campaign>/iter-<t>` (workflows/iteration.ts).
+    const child = client.workflow.getHandle(`${s.campaign}/iter-${s.iteration}`);
+    const it = await client.connection.withDeadline(Date.now() + 5000, () => child.query<IterationStatus>('iterationStatus'));
+    return { step: it.step, stage: it.stage, shardsDone: it.shardsDone, shards: it.shards };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Wait for a campaign's result, showing its progress from the status query: a bar on a terminal,
+ * a line per change of step otherwise.
+ */
+export async function watchCampaign(client: Client, handle: WorkflowHandle, opts: { quiet?: boolean } = {}): Promise<CampaignSummary> {
+  const progress = makeProgress({ quiet: opts.quiet });
+  let done = false;
+  const poll = (async () => {
+    while (!done) {
+      try {
+        const s = await client.connection.withDeadline(Date.now() + 5000, () => handle.query<CampaignStatus>('status'));
+        // While an iteration runs, its child workflow knows the step and the sampling shards.
+        if ((s.step as string) === 'iteration') Object.assign(s, await iterationDetail(client, s));
+        if (!done) progress.update(phaseOf(s), s.completed, s.iterations);
+      } catch {
+        // The campaign may be between runs (continue-as-new) or between workers; the next poll will tell.
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  })();
+  try {
+    return await handle.result();
+  } finally {
+    done = true;
+    await poll;
+    progress.stop();
+  }
+}

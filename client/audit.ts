@@ -1,0 +1,171 @@
+/**
+ * The audit of a campaign, rebuilt from Temporal (every run of the campaign across continue-as-new, and each
+ * iteration's child workflow) and the store (the attempt journal): for each iteration, each step with its
+ * input and output refs (uri, sha256, rows), seed stream, hyper-parameters, attempts and durations.
+ */
+import type { Client } from '@temporalio/client';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import type { ArtifactRef } from '../schemas/artifacts';
+import type { CampaignSpec } from '../schemas/campaign';
+import type { EvalMetrics } from '../schemas/results';
+import type { ArtifactStore } from '../store/types';
+import type { AttemptRecord, StepEnvelope } from '../activities/context';
+import type { CampaignInput, ForkOrigin, IterationInput, IterationOutput, IterationPlan } from '../workflows/types';
+import { activityExecutions, childExecutions, controlEvents, workflowInput, type ActivityExecution, type ControlEvent } from './history';
+
+const STEP_OF_ACTIVITY: Record<string, string> = {
+  setup: 'setup', plan: 'plan', sampleShard: 'sample', rank: 'rank', filter: 'filter', update: 'update', evaluate: 'evaluate',
+};
+
+export interface StepAudit {
+  step: string;
+  activityId: string;
+  /** sampler/shard for sampling, stage for multi-step rejection sampling. */
+  label: string;
+  status: ActivityExecution['status'];
+  /** The step's own input (refs), without the campaign spec that every step receives. */
+  input: unknown;
+  output: unknown;
+  /** Every artifact ref the step read / wrote. */
+  reads: ArtifactRef[];
+  writes: ArtifactRef[];
+  /** Random stream: every draw of the step comes from rngFor(root, iteration, streamId(step), ...ids). */
+  seed: { root: number; iteration: number; step: string; ids: number[] };
+  attempts: number;
+  /** Attempt journal from the store: which cursor each attempt resumed from. */
+  journal: AttemptRecord[];
+  lastFailure?: string;
+  failure?: string;
+  worker?: string;
+  queueSeconds?: number;
+  runSeconds?: number;
+}
+
+export interface IterationAudit {
+  iteration: number;
+  workflowId: string;
+  status: string;
+  plan?: IterationPlan;
+  /** The spec sections in effect for this iteration (after any setHyperparameters patch). */
+  hyperparameters: Pick<CampaignSpec, 'update' | 'sampling' | 'pairs' | 'rejectionSampling' | 'reward' | 'budget' | 'reference' | 'seed'>;
+  steps: StepAudit[];
+  checkpoint?: ArtifactRef;
+  eval?: EvalMetrics;
+  seconds?: number;
+}
+
+export interface CampaignAudit {
+  campaign: string;
+  /** Run ids, oldest first (more than one after continue-as-new). */
+  runs: string[];
+  spec: unknown;
+  fork?: ForkOrigin;
+  setup?: StepAudit;
+  iterations: IterationAudit[];
+  /** Signals and accepted updates, in order. */
+  control: ControlEvent[];
+}
+
+function refsIn(value: unknown, out: ArtifactRef[] = []): ArtifactRef[] {
+  if (!value || typeof value !== 'object') return out;
+  const v = value as Record<string, unknown>;
+  if (typeof v.uri === 'string' && typeof v.sha256 === 'string') {
+    out.push(v as unknown as ArtifactRef);
+    return out;
+  }
+  for (const child of Object.values(v)) refsIn(child, out);
+  return out;
+}
+
+function stepAudit(a: ActivityExecution, journal: AttemptRecord[]): StepAudit {
+  const envelope = a.input as StepEnvelope<Record<string, unknown>> & { spec: CampaignSpec };
+  const input = a.activityType === 'plan' ? { iteration: (a.input as { iteration: number }).iteration } : envelope.input;
+  const step = STEP_OF_ACTIVITY[a.activityType] ?? a.activityType;
+  const i = (input ?? {}) as Record<string, number | undefined>;
+  const ids = step === 'sample' ? [i.stage ?? 0, i.sampler ?? 0, i.shard ?? 0] : i.stage !== undefined ? [i.stage] : [];
+  // Same labels as the attempt journal (activities/index.ts).
+  const label = step === 'sample' ? `sample-sampler${i.sampler ?? 0}-shard${i.shard}of${i.shards}` : step;
+  const iteration = a.activityType === 'plan' ? (a.input as { iteration: number }).iteration : envelope.iteration;
+  const spec = envelope.spec as CampaignSpec;
+  return {
+    step,
+    activityId: a.activityId,
+    label,
+    status: a.status,
+    input,
+    output: a.result,
+    reads: refsIn(input),
+    writes: refsIn(a.result),
+    seed: { root: spec.seed, iteration, step, ids },
+    attempts: a.attempt,
+    journal: journal.filter((j) => j.label === label).sort((x, y) => x.attempt - y.attempt),
+    lastFailure: a.lastFailure,
+    failure: a.failure,
+    worker: a.workerIdentity,
+    queueSeconds: a.startedAt && a.scheduledAt ? (a.startedAt - a.scheduledAt) / 1000 : undefined,
+    runSeconds: a.closedAt && a.startedAt ? (a.closedAt - a.startedAt) / 1000 : undefined,
+  };
+}
+
+async function journalOf(store: ArtifactStore, campaign: string): Promise<Map<number, AttemptRecord[]>> {
+  const byIteration = new Map<number, AttemptRecord[]>();
+  for (const { key, ref } of await store.list(campaign)) {
+    if (key.step !== 'attempts') continue;
+    const record = JSON.parse(Buffer.from(await store.get(ref)).toString('utf8')) as AttemptRecord;
+    byIteration.set(key.iteration, [...(byIteration.get(key.iteration) ?? []), record]);
+  }
+  return byIteration;
+}
+
+async function runHistories(client: Client, campaign: string): Promise<Array<{ runId: string; history: History }>> {
+  const runs: Array<{ runId: string; start: number }> = [];
+  for await (const info of client.workflow.list({ query: `WorkflowId = '${campaign.replace(/'/g, "\\'")}'` })) {
+    runs.push({ runId: info.runId, start: info.startTime.getTime() });
+  }
+  // Visibility can lag behind a just-started workflow: fall back to the latest run.
+  if (runs.length === 0) {
+    const d = await client.workflow.getHandle(campaign).describe();
+    runs.push({ runId: d.runId, start: d.startTime.getTime() });
+  }
+  runs.sort((a, b) => a.start - b.start);
+  return Promise.all(runs.map(async (r) => ({ runId: r.runId, history: await client.workflow.getHandle(campaign, r.runId).fetchHistory() })));
+}
+
+export async function auditCampaign(client: Client, store: ArtifactStore, campaign: string): Promise<CampaignAudit> {
+  const runs = await runHistories(client, campaign);
+  const journal = await journalOf(store, campaign);
+  const first = workflowInput(runs[0].history) as CampaignInput;
+  const activities = runs.flatMap((r) => activityExecutions(r.history));
+  const children = runs.flatMap((r) => childExecutions(r.history));
+  const control = runs.flatMap((r) => controlEvents(r.history));
+  const setupActivity = activities.find((a) => a.activityType === 'setup');
+
+  const iterations: IterationAudit[] = [];
+  for (const child of children) {
+    const input = child.input as IterationInput;
+    const history = await client.workflow.getHandle(child.workflowId).fetchHistory();
+    const output = child.result as IterationOutput | undefined;
+    const { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed } = input.spec;
+    iterations.push({
+      iteration: input.iteration,
+      workflowId: child.workflowId,
+      status: child.status,
+      plan: input.plan,
+      hyperparameters: { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed },
+      steps: activityExecutions(history).map((a) => stepAudit(a, journal.get(input.iteration) ?? [])),
+      checkpoint: output?.checkpoint,
+      eval: output?.eval,
+      seconds: output?.seconds,
+    });
+  }
+  iterations.sort((a, b) => a.iteration - b.iteration);
+  return {
+    campaign,
+    runs: runs.map((r) => r.runId),
+    spec: first.spec,
+    fork: first.fork ? { campaign: first.fork.campaign, iteration: first.fork.iteration, checkpoint: first.fork.checkpoint, patch: first.fork.patch } : undefined,
+    setup: setupActivity ? stepAudit(setupActivity, journal.get(0) ?? []) : undefined,
+    iterations,
+    control,
+  };
+}

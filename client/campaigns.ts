@@ -1,0 +1,135 @@
+/**
+ * The client-side API the CLI uses: connect, start, list and control campaigns. Audit and fork live beside it.
+ */
+import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { CampaignSpecSchema, type CampaignSpec, type CampaignSpecInput } from '../schemas/campaign';
+import { parseCampaignSpec } from '../schemas/parse';
+import type { CampaignSummary } from '../schemas/results';
+import { prefloopDataConverter } from '../workers/data-converter';
+import { preferenceCampaign } from '../workflows/campaign';
+import { iterationWorkflowId } from '../workflows/iteration';
+import {
+  iterationStatusQuery, pauseSignal, resumeSignal, setHyperparametersUpdate, statusQuery, stopAfterIterationSignal,
+} from '../workflows/messages';
+import { ALGORITHM, BEST_J, CAMPAIGN, ITERATION, STATUS } from '../workflows/search-attributes';
+import type { CampaignInput, CampaignStatus, IterationStatus } from '../workflows/types';
+
+export interface PrefloopClient {
+  client: Client;
+  connection: Connection;
+  close(): Promise<void>;
+}
+
+export async function connectPrefloop(options: { address: string; namespace?: string }): Promise<PrefloopClient> {
+  const connection = await Connection.connect({ address: options.address });
+  const client = new Client({ connection, namespace: options.namespace ?? 'default', dataConverter: prefloopDataConverter() });
+  return { client, connection, close: () => connection.close() };
+}
+
+export interface StartOptions {
+  /** Workflow id = campaign id; defaults to the spec's name. */
+  campaign?: string;
+  /** Queue the campaign workflow runs on; defaults to the spec's cpu queue. */
+  taskQueue?: string;
+  /** Extra memo (fork provenance is recorded here). */
+  memo?: Record<string, unknown>;
+}
+
+/**
+ * Starts a campaign. The spec is validated here first (every problem at once, with field paths) so that a CLI
+ * user sees errors before anything starts; the workflow validates again for clients that skip this.
+ */
+export async function startCampaign(client: Client, spec: CampaignSpec | CampaignSpecInput, options: StartOptions = {}, extra: Omit<CampaignInput, 'spec'> = {}): Promise<WorkflowHandle<typeof preferenceCampaign>> {
+  const parsed = parseCampaignSpec(spec);
+  const campaign = options.campaign ?? parsed.name;
+  return client.workflow.start(preferenceCampaign, {
+    workflowId: campaign,
+    taskQueue: options.taskQueue ?? parsed.execution.taskQueues.cpu,
+    args: [{ spec, ...extra }],
+    memo: options.memo,
+    typedSearchAttributes: [
+      { key: CAMPAIGN, value: campaign },
+      { key: ALGORITHM, value: parsed.algorithm },
+      { key: ITERATION, value: 0 },
+      { key: STATUS, value: 'running' },
+    ],
+  });
+}
+
+/** Starts a campaign without client-side validation: the workflow must reject a bad spec itself. */
+export async function startRawCampaign(client: Client, campaign: string, spec: unknown, taskQueue = CampaignSpecSchema.parse({}).execution.taskQueues.cpu) {
+  return client.workflow.start(preferenceCampaign, { workflowId: campaign, taskQueue, args: [{ spec }] });
+}
+
+export interface CampaignListing {
+  campaign: string;
+  runId: string;
+  algorithm?: string;
+  status?: string;
+  iteration?: number;
+  bestJ?: number;
+  /** Temporal's view: RUNNING, COMPLETED, FAILED, ... */
+  execution: string;
+  startTime: Date;
+  closeTime?: Date;
+}
+
+/**
+ * Campaigns in the namespace, newest first. `query` is Temporal's visibility query over prefloop's search
+ * attributes, e.g. `PrefloopAlgorithm = 'rso' AND PrefloopBestJ > 0.5`.
+ */
+export async function listCampaigns(client: Client, query?: string): Promise<CampaignListing[]> {
+  const base = `WorkflowType = 'preferenceCampaign'`;
+  const out: CampaignListing[] = [];
+  for await (const info of client.workflow.list({ query: query ? `${base} AND (${query})` : base })) {
+    const sa = info.typedSearchAttributes;
+    out.push({
+      campaign: info.workflowId,
+      runId: info.runId,
+      algorithm: sa.get(ALGORITHM),
+      status: sa.get(STATUS),
+      iteration: sa.get(ITERATION),
+      bestJ: sa.get(BEST_J),
+      execution: info.status.name,
+      startTime: info.startTime,
+      closeTime: info.closeTime,
+    });
+  }
+  return out;
+}
+
+export function campaignHandle(client: Client, campaign: string): WorkflowHandle<typeof preferenceCampaign> {
+  return client.workflow.getHandle<typeof preferenceCampaign>(campaign);
+}
+
+export const pauseCampaign = (client: Client, campaign: string) => campaignHandle(client, campaign).signal(pauseSignal);
+export const resumeCampaign = (client: Client, campaign: string) => campaignHandle(client, campaign).signal(resumeSignal);
+export const stopCampaignAfterIteration = (client: Client, campaign: string) => campaignHandle(client, campaign).signal(stopAfterIterationSignal);
+
+/** Cancel: the step in flight stops at its next chunk or optimizer step; the campaign ends as cancelled. */
+export const cancelCampaign = (client: Client, campaign: string) => campaignHandle(client, campaign).cancel();
+
+/** Patch hyper-parameters of a running campaign; rejected (WorkflowUpdateFailedError) with the field path when invalid. */
+export async function setHyperparameters(client: Client, campaign: string, patch: Record<string, unknown>): Promise<{ appliesFrom: number }> {
+  return campaignHandle(client, campaign).executeUpdate(setHyperparametersUpdate, { args: [patch] });
+}
+
+/**
+ * The campaign's status with the running iteration's step and sampling progress folded in (the iteration child
+ * answers those; the campaign knows iteration, best so far, pause and pending patches).
+ */
+export async function campaignStatus(client: Client, campaign: string): Promise<CampaignStatus> {
+  const status = await campaignHandle(client, campaign).query(statusQuery);
+  if (status.step !== 'iteration') return status;
+  try {
+    const child: IterationStatus = await client.workflow.getHandle(iterationWorkflowId(campaign, status.iteration)).query(iterationStatusQuery);
+    return { ...status, step: child.step, stage: child.stage, shardsDone: child.shardsDone, shards: child.shards };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return status;
+    throw err;
+  }
+}
+
+export async function campaignResult(client: Client, campaign: string): Promise<CampaignSummary> {
+  return campaignHandle(client, campaign).result();
+}

@@ -1,0 +1,73 @@
+/**
+ * fork(campaign, k, patch): a new campaign whose iteration 0 is iteration k of the old one (its checkpoint, its
+ * prompt pools and pi0, the pairs collected up to k), running the old spec as it was at iteration k with the patch
+ * applied. Any field may change (algorithm included): a fork is a new campaign. Provenance is in its input, memo
+ * and status.
+ */
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { ArtifactRef } from '../schemas/artifacts';
+import { parseCampaignSpec } from '../schemas/parse';
+import type { preferenceCampaign } from '../workflows/campaign';
+import type { CampaignInput, ForkOrigin, IterationInput, IterationOutput, SetupRefs } from '../workflows/types';
+import { startCampaign } from './campaigns';
+import { activityExecutions, childExecutions, workflowInput } from './history';
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Objects merge key by key; anything else (numbers, strings, arrays) replaces. */
+export function mergePatch(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) out[key] = mergePatch(base[key], value);
+  return out;
+}
+
+export interface ForkOptions {
+  campaign: string;
+  /** Iteration of the old campaign that becomes the fork's iteration 0 (0 = its pi0). */
+  iteration: number;
+  patch?: Record<string, unknown>;
+  /** Id (and spec name) of the new campaign; default `<campaign>-fork<k>`. */
+  newCampaign?: string;
+}
+
+export async function forkCampaign(client: Client, options: ForkOptions): Promise<WorkflowHandle<typeof preferenceCampaign>> {
+  const { campaign, iteration: k } = options;
+  const patch = options.patch ?? {};
+  const newCampaign = options.newCampaign ?? `${campaign}-fork${k}`;
+  const runs: string[] = [];
+  for await (const info of client.workflow.list({ query: `WorkflowId = '${campaign.replace(/'/g, "\\'")}'` })) runs.push(info.runId);
+  if (runs.length === 0) runs.push((await client.workflow.getHandle(campaign).describe()).runId);
+  const histories = await Promise.all(runs.map((runId) => client.workflow.getHandle(campaign, runId).fetchHistory()));
+  const inputs = histories.map((h) => workflowInput(h) as CampaignInput);
+  const original = inputs.find((i) => !i.state) ?? inputs[0];
+
+  const setupRun = histories.flatMap(activityExecutions).find((a) => a.activityType === 'setup' && a.status === 'completed');
+  const setup = (setupRun?.result as SetupRefs | undefined) ?? original.fork?.setup;
+  if (!setup) throw new Error(`cannot fork ${campaign}: its setup (iteration 0) has not completed yet`);
+
+  const children = histories.flatMap(childExecutions).filter((c) => c.status === 'completed');
+  const outputs = new Map<number, { input: IterationInput; output: IterationOutput }>();
+  for (const c of children) {
+    const output = c.result as IterationOutput;
+    outputs.set(output.iteration, { input: c.input as IterationInput, output });
+  }
+  const done = [...outputs.keys()].sort((a, b) => a - b);
+  if (k !== 0 && !outputs.has(k)) {
+    throw new Error(`cannot fork ${campaign} at iteration ${k}: completed iterations are ${done.length ? done.join(', ') : 'none yet'}`);
+  }
+  const at = outputs.get(k);
+  const pairs: ArtifactRef[] = [
+    ...(original.fork?.pairs ?? []),
+    ...done.filter((t) => t <= k).map((t) => outputs.get(t)!.output.pairs),
+  ];
+  const checkpoint = at ? at.output.checkpoint : setup.pi0;
+  const baseSpec = at ? at.input.spec : parseCampaignSpec(original.spec);
+  const spec = parseCampaignSpec(mergePatch(mergePatch(baseSpec, { name: newCampaign }), patch), `fork of ${campaign} at iteration ${k}`);
+  const origin: ForkOrigin = { campaign, iteration: k, checkpoint, patch };
+  return startCampaign(client, spec, { campaign: newCampaign, memo: { prefloopFork: origin } }, {
+    fork: { ...origin, setup: { ...setup, initialEval: at ? at.output.eval : setup.initialEval }, pairs },
+  });
+}

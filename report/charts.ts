@@ -1,0 +1,115 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { IterationPoint, TrainPoint } from './chart-data';
+
+/** Chart specs (vega-lite). Colour is always the campaign so several campaigns compare on one page. */
+
+const WIDTH = 260;
+const HEIGHT = 170;
+const campaignColor = { field: 'campaign', type: 'nominal', title: 'campaign' } as const;
+
+export interface NamedChart {
+  id: string;
+  title: string;
+  spec: TopLevelSpec;
+}
+
+function perIteration(points: IterationPoint[], field: keyof IterationPoint, title: string, yTitle: string): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: points.filter((p) => p[field] !== null) as unknown as Record<string, unknown>[] },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'iteration', type: 'quantitative', title: 'iteration', axis: { tickMinStep: 1, format: 'd' } },
+      y: { field, type: 'quantitative', title: yTitle, scale: { zero: false } },
+      color: campaignColor,
+      tooltip: [{ field: 'campaign' }, { field: 'iteration' }, { field, type: 'quantitative', format: '.4f' }],
+    },
+  };
+}
+
+export function iterationCharts(points: IterationPoint[]): NamedChart[] {
+  const charts: NamedChart[] = [
+    { id: 'reward', title: 'Gold reward', spec: perIteration(points, 'reward', 'Gold reward per iteration', 'E[r*]') },
+    { id: 'kl', title: 'KL to pi0', spec: perIteration(points, 'kl', 'KL(pi || pi0) per iteration', 'KL') },
+    { id: 'J', title: 'J', spec: perIteration(points, 'J', 'J = E[r*] - eta KL per iteration', 'J') },
+  ];
+  // The gap exists only on enumerable tasks, where J(pi*) is exact.
+  if (points.some((p) => p.gap !== null)) {
+    charts.push({ id: 'gap', title: 'Gap to J*', spec: perIteration(points, 'gap', 'Gap to J(pi*) per iteration', 'J* - J') });
+  }
+  return charts;
+}
+
+export function frontierChart(points: IterationPoint[]): NamedChart {
+  return {
+    id: 'frontier',
+    title: 'Reward-KL frontier',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      title: 'Reward vs KL (one point per iteration)',
+      width: WIDTH * 2,
+      height: HEIGHT * 1.4,
+      data: { values: points as unknown as Record<string, unknown>[] },
+      layer: [
+        {
+          mark: { type: 'line', opacity: 0.5 },
+          encoding: {
+            x: { field: 'kl', type: 'quantitative', title: 'KL(pi || pi0)' },
+            y: { field: 'reward', type: 'quantitative', title: 'gold reward', scale: { zero: false } },
+            order: { field: 'iteration', type: 'quantitative' },
+            color: campaignColor,
+          },
+        },
+        {
+          mark: { type: 'point', filled: true, size: 60 },
+          encoding: {
+            x: { field: 'kl', type: 'quantitative' },
+            y: { field: 'reward', type: 'quantitative' },
+            color: campaignColor,
+            tooltip: [{ field: 'campaign' }, { field: 'iteration' }, { field: 'kl', format: '.4f' }, { field: 'reward', format: '.4f' }],
+          },
+        },
+        {
+          mark: { type: 'text', dx: 8, dy: -8, fontSize: 10 },
+          encoding: {
+            x: { field: 'kl', type: 'quantitative' },
+            y: { field: 'reward', type: 'quantitative' },
+            text: { field: 'iteration', type: 'quantitative' },
+          },
+        },
+      ],
+    },
+  };
+}
+
+function perStep(points: TrainPoint[], field: 'loss' | 'margin', title: string, yTitle: string): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: WIDTH * 2,
+    height: HEIGHT,
+    data: { values: points.filter((p) => p[field] !== null) as unknown as Record<string, unknown>[] },
+    mark: { type: 'line', strokeWidth: 1.2 },
+    encoding: {
+      x: { field: 'globalStep', type: 'quantitative', title: 'optimizer step (all iterations)' },
+      y: { field, type: 'quantitative', title: yTitle, scale: { zero: false } },
+      color: campaignColor,
+      detail: { field: 'iteration', type: 'nominal' },
+      tooltip: [{ field: 'campaign' }, { field: 'iteration' }, { field: 'globalStep' }, { field, format: '.4f' }],
+    },
+  };
+}
+
+export function trainingCharts(points: TrainPoint[]): NamedChart[] {
+  const charts: NamedChart[] = [];
+  if (points.some((p) => p.loss !== null)) {
+    charts.push({ id: 'loss', title: 'Training loss', spec: perStep(points, 'loss', 'Training loss per step', 'loss') });
+  }
+  if (points.some((p) => p.margin !== null)) {
+    charts.push({ id: 'margins', title: 'rewards/margins', spec: perStep(points, 'margin', 'rewards/margins per step', 'rewards/margins') });
+  }
+  return charts;
+}

@@ -1,0 +1,110 @@
+/**
+ * Bad input on a real Temporal dev server: an invalid spec fails the campaign at once, non-retryable, listing
+ * every problem; a missing or corrupt artifact fails the step that reads it with a clear, non-retryable error,
+ * and nothing already written is lost or overwritten.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, ChildWorkflowFailure, ActivityFailure } from '@temporalio/common';
+import { LocalArtifactStore } from '../../store/local';
+import { forkCampaign, startCampaign, startRawCampaign } from '../../client';
+import { activityExecutions } from '../../client/history';
+import { parseEnvelope } from '../../activities/context';
+import { startTemporalHarness, type TemporalHarness } from '../support/temporal';
+import { tinySpec } from '../support/specs';
+
+jest.setTimeout(180_000);
+
+let temporal: TemporalHarness;
+let store: LocalArtifactStore;
+
+beforeAll(async () => {
+  temporal = await startTemporalHarness();
+  await temporal.startWorkers();
+  store = new LocalArtifactStore(temporal.storeRoot);
+});
+afterAll(() => temporal?.teardown());
+
+function rootCause(err: unknown): ApplicationFailure {
+  let e: unknown = err;
+  while (e instanceof WorkflowFailedError || e instanceof ChildWorkflowFailure || e instanceof ActivityFailure) e = e.cause;
+  expect(e).toBeInstanceOf(ApplicationFailure);
+  return e as ApplicationFailure;
+}
+
+test('an invalid spec fails the campaign at once, non-retryable, listing every problem', async () => {
+  const started = Date.now();
+  const handle = await startRawCampaign(temporal.client, 'bad-spec', {
+    algorithm: 'ppo', iterations: 0, sampling: { n: 1 }, update: { beta: 'high' }, colour: 'blue',
+  });
+  const err = await handle.result().then(() => undefined, (e: unknown) => e);
+  const failure = rootCause(err);
+  expect(failure.type).toEqual('PrefloopInvalidSpec');
+  expect(failure.nonRetryable).toBe(true);
+  for (const field of ['algorithm', 'iterations', 'sampling.n', 'update.beta', 'colour']) expect(failure.message).toContain(field);
+  expect(failure.message).toMatch(/online-iterative-dpo/);
+  expect(Date.now() - started).toBeLessThan(10_000);
+  const history = await handle.fetchHistory();
+  expect(activityExecutions(history)).toEqual([]);
+});
+
+test('invalid activity input is refused naming each field', () => {
+  const spec = tinySpec('x');
+  let message = '';
+  try {
+    parseEnvelope('update', { campaign: '', iteration: -1, spec: { ...spec, seed: -3 }, input: {} }, z.object({ policy: z.string() }));
+  } catch (e) {
+    message = (e as Error).message;
+    expect(e).toBeInstanceOf(ApplicationFailure);
+    expect((e as ApplicationFailure).nonRetryable).toBe(true);
+  }
+  for (const field of ['campaign', 'iteration', 'spec.seed', 'input.policy']) expect(message).toContain(field);
+});
+
+function fileOf(uri: string): string {
+  return path.join(temporal.storeRoot, uri.replace(/^store:\/\//, ''));
+}
+
+async function everyArtifactVerifies(campaign: string, except: string[]): Promise<number> {
+  const listed = await store.list(campaign);
+  for (const { ref } of listed) if (!except.includes(ref.uri)) await store.get(ref);
+  return listed.length;
+}
+
+test('a missing or corrupt artifact fails the step clearly, once, and loses nothing', async () => {
+  const summary = await (await startCampaign(temporal.client, tinySpec('source'))).result();
+  const before = (await store.list('source')).length;
+
+  // Missing: iteration 1's checkpoint is deleted; a fork from it cannot sample.
+  const missing = summary.iterations[0].artifacts.checkpoint;
+  fs.rmSync(fileOf(missing.uri));
+  const forkMissing = await forkCampaign(temporal.client, { campaign: 'source', iteration: 1, newCampaign: 'fork-missing' });
+  const missingFailure = rootCause(await forkMissing.result().then(() => undefined, (e: unknown) => e));
+  expect(missingFailure.type).toEqual('PrefloopArtifactMissing');
+  expect(missingFailure.nonRetryable).toBe(true);
+  expect(missingFailure.message).toContain(missing.uri);
+  expect(missingFailure.message).toMatch(/missing/);
+
+  // Corrupt: one byte of iteration 2's checkpoint flipped; a fork from it cannot read it.
+  const corrupt = summary.iterations[1].artifacts.checkpoint;
+  const bytes = fs.readFileSync(fileOf(corrupt.uri));
+  bytes[bytes.length - 1] ^= 0xff;
+  fs.writeFileSync(fileOf(corrupt.uri), bytes);
+  const forkCorrupt = await forkCampaign(temporal.client, { campaign: 'source', iteration: 2, newCampaign: 'fork-corrupt' });
+  const corruptFailure = rootCause(await forkCorrupt.result().then(() => undefined, (e: unknown) => e));
+  expect(corruptFailure.type).toEqual('PrefloopArtifactCorrupt');
+  expect(corruptFailure.message).toContain(corrupt.uri);
+  expect(corruptFailure.message).toContain(corrupt.sha256);
+
+  // Each failed once (non-retryable: no retry storm), and nothing already written was lost or rewritten.
+  for (const id of ['fork-missing/iter-1', 'fork-corrupt/iter-1']) {
+    const failed = activityExecutions(await temporal.client.workflow.getHandle(id).fetchHistory()).filter((a) => a.status === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.map((a) => a.attempt)).toEqual(failed.map(() => 1));
+  }
+  expect(await everyArtifactVerifies('source', [missing.uri, corrupt.uri])).toEqual(before);
+  expect(fs.readFileSync(fileOf(corrupt.uri))).toEqual(bytes);
+  expect(fs.existsSync(fileOf(missing.uri))).toBe(false);
+});

@@ -1,0 +1,27 @@
+/**
+ * The default step implementation (engine/steps, ONNX Runtime) and store (store/local.ts), loaded when a worker
+ * starts rather than when this module is imported: a client or a bundler that only needs the plugin's types
+ * never loads ONNX Runtime.
+ */
+import type { StepFunctions } from '../activities/step-functions';
+import type { ArtifactStore } from '../store/types';
+
+export function engineSteps(): StepFunctions {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const steps = require('../engine/steps') as Omit<StepFunctions, 'plan'>;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { iterationPlan } = require('../engine/plans/plan') as { iterationPlan: StepFunctions['plan'] };
+  for (const name of ['setup', 'sampleShard', 'rank', 'filter', 'update', 'evaluate'] as const) {
+    if (typeof steps[name] !== 'function') throw new Error(`engine/steps does not export a '${name}' step function`);
+  }
+  return {
+    setup: steps.setup, sampleShard: steps.sampleShard, rank: steps.rank, filter: steps.filter, update: steps.update,
+    evaluate: steps.evaluate, plan: iterationPlan,
+  };
+}
+
+export function openStore(root: string): ArtifactStore {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { LocalArtifactStore } = require('../store/local') as typeof import('../store/local');
+  return new LocalArtifactStore(root);
+}

@@ -1,0 +1,96 @@
+/**
+ * Worker processes: one Temporal worker per task queue this process serves. The cpu-queue worker also runs the
+ * campaign and iteration workflows; inference and training workers run activities only. Activity slots per queue
+ * are a setting: one per GPU (or per core budget) on inference/training.
+ */
+import type { Duration } from '@temporalio/common';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { StepFunctions } from '../activities/step-functions';
+import type { ArtifactStore } from '../store/types';
+import { PrefloopPlugin, type TaskQueues } from './plugin';
+
+export type QueueKind = keyof TaskQueues;
+export const QUEUE_KINDS: QueueKind[] = ['inference', 'training', 'cpu'];
+
+export interface WorkerSettings {
+  address: string;
+  namespace?: string;
+  /** Root of the local artifact store (or pass `store`). */
+  storeRoot?: string;
+  store?: ArtifactStore;
+  /** Which queues this process serves; default all three. */
+  serve?: QueueKind[];
+  queueNames?: Partial<TaskQueues>;
+  /** Concurrent activities per queue (default inference 1, training 1, cpu 4). */
+  slots?: Partial<Record<QueueKind, number>>;
+  /** Prebuilt workflow bundle (tests bundle once per file); default: bundle workflows/ at start. */
+  workflowBundle?: { code: string } | { codePath: string };
+  steps?: StepFunctions;
+  identity?: string;
+  /** How long in-flight activities get to finish on shutdown. */
+  shutdownGraceTime?: Duration;
+}
+
+export const DEFAULT_SLOTS: Record<QueueKind, number> = { inference: 1, training: 1, cpu: 4 };
+
+export interface PrefloopWorkers {
+  readonly workers: Worker[];
+  readonly plugin: PrefloopPlugin;
+  /** Resolves when every worker has stopped (after shutdown(), or rejects on a fatal worker error). */
+  run(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export function parseServe(value: string | undefined): QueueKind[] {
+  if (!value || value === 'all') return [...QUEUE_KINDS];
+  const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = kinds.filter((k) => !(QUEUE_KINDS as string[]).includes(k));
+  if (bad.length) throw new Error(`unknown queue ${bad.map((b) => `'${b}'`).join(', ')}; serve one or more of ${QUEUE_KINDS.join(', ')}, or 'all'`);
+  return kinds as QueueKind[];
+}
+
+export async function createPrefloopWorkers(settings: WorkerSettings): Promise<PrefloopWorkers> {
+  const plugin = new PrefloopPlugin({ store: settings.store, storeRoot: settings.storeRoot, steps: settings.steps, queues: settings.queueNames });
+  const connection = await NativeConnection.connect({ address: settings.address });
+  const slots = { ...DEFAULT_SLOTS, ...settings.slots };
+  const serve = settings.serve ?? QUEUE_KINDS;
+  const workers: Worker[] = [];
+  try {
+    for (const kind of serve) {
+      const options: WorkerOptions = {
+        connection,
+        namespace: settings.namespace ?? 'default',
+        taskQueue: plugin.queues[kind],
+        plugins: [plugin],
+        maxConcurrentActivityTaskExecutions: slots[kind],
+        shutdownGraceTime: settings.shutdownGraceTime ?? '5s',
+        // Send step cursors to the server within a second: a worker killed right after a checkpoint must not take
+        // the cursor with it (the default throttle is 80% of the heartbeat timeout).
+        maxHeartbeatThrottleInterval: '1s',
+      };
+      if (settings.identity) options.identity = `${settings.identity}/${kind}`;
+      if (kind === 'cpu') {
+        if (settings.workflowBundle) options.workflowBundle = settings.workflowBundle;
+        else options.workflowsPath = require.resolve('../workflows');
+      }
+      workers.push(await Worker.create(options));
+    }
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+  let running: Promise<void> | undefined;
+  return {
+    workers,
+    plugin,
+    run() {
+      running ??= Promise.all(workers.map((w) => w.run())).then(() => undefined).finally(() => connection.close());
+      return running;
+    },
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      if (running) await running.catch(() => undefined);
+      else await connection.close();
+    },
+  };
+}

@@ -1,0 +1,6 @@
+/**
+ * The workflow module a worker loads (workflowsPath) or a user re-exports from their own:
+ *   export * from 'prefloop/workflows';
+ */
+export { preferenceCampaign } from './campaign';
+export { preferenceIteration } from './iteration';

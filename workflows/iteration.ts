@@ -1,0 +1,112 @@
+/**
+ * One iteration of a campaign as a child workflow (`<campaign>/iter-<t>`), following its plan (engine/plans):
+ * sample (shards in parallel on the inference queue) -> rank -> filter -> update (training queue) -> evaluate.
+ * Pause holds before the next step; the step in flight finishes.
+ */
+import { CancellationScope, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { PrefloopActivities } from '../activities';
+import { stepOptions } from './activity-options';
+import { iterationStatusQuery, pauseSignal, resumeSignal } from './messages';
+import type { IterationInput, IterationOutput, IterationStatus, StepName } from './types';
+
+export interface IterationWorkflowInput extends IterationInput {
+  /** The campaign was paused when this iteration was started. */
+  paused?: boolean;
+}
+
+export async function preferenceIteration(input: IterationWorkflowInput): Promise<IterationOutput> {
+  const started = Date.now();
+  const { spec, setup, plan, campaign, iteration } = input;
+  const options = stepOptions(spec);
+  const acts = {
+    sampleShard: proxyActivities<PrefloopActivities>(options.sampleShard).sampleShard,
+    rank: proxyActivities<PrefloopActivities>(options.rank).rank,
+    filter: proxyActivities<PrefloopActivities>(options.filter).filter,
+    update: proxyActivities<PrefloopActivities>(options.update).update,
+    evaluate: proxyActivities<PrefloopActivities>(options.evaluate).evaluate,
+  };
+  const envelope = <I>(stepInput: I) => ({ campaign, iteration, spec, input: stepInput });
+
+  let paused = input.paused ?? false;
+  const status: IterationStatus = { iteration, step: 'idle', shardsDone: 0, shards: 0 };
+  setHandler(pauseSignal, () => { paused = true; });
+  setHandler(resumeSignal, () => { paused = false; });
+  setHandler(iterationStatusQuery, () => ({ ...status, paused }));
+
+  const enter = async (step: StepName, stage?: number) => {
+    await condition(() => !paused);
+    status.step = step;
+    status.stage = stage;
+  };
+
+  const stage = plan.stage;
+  const current = input.policy;
+
+  await enter('sample', stage);
+  const shards = spec.sampling.shards;
+  status.shards = shards * plan.samplers.length;
+  // Every (sampler, shard) is its own activity: they run in parallel on every worker of the inference queue.
+  const sampled = await allOrCancel(() => plan.samplers.flatMap((sampler, samplerIndex) =>
+    Array.from({ length: shards }, async (_, shard) => {
+      const policy = sampler.policy === 'initial' ? setup.pi0 : current;
+      const out = await acts.sampleShard(envelope({ policy, prompts: setup.trainPrompts, shard, shards, stage, sampler: samplerIndex }));
+      status.shardsDone += 1;
+      return out;
+    })));
+  const samples = sampled.map((s) => s.samples);
+
+  await enter('rank', stage);
+  const ranked = await acts.rank(envelope({ samples, stage }));
+
+  await enter('filter', stage);
+  const filtered = await acts.filter(envelope({ scored: ranked.scored, stage }));
+
+  await enter('update', stage);
+  const updateData = [
+    ...(plan.update.includeOffline && setup.offlinePairs ? [setup.offlinePairs] : []),
+    ...(plan.update.data === 'accumulate' ? input.previousPairs : []),
+    filtered.pairs,
+  ];
+  const updated = await acts.update(envelope({
+    policy: plan.update.init === 'initial' ? setup.pi0 : current,
+    reference: plan.update.reference === 'initial' ? setup.pi0 : current,
+    pairs: updateData,
+    stage,
+  }));
+
+  await enter('evaluate', stage);
+  const evalMetrics = await acts.evaluate(envelope({ checkpoint: updated.checkpoint, pi0: setup.pi0 }));
+  status.step = 'idle';
+  return {
+    iteration,
+    stage,
+    samples,
+    scored: ranked.scored,
+    pairs: filtered.pairs,
+    updateData,
+    checkpoint: updated.checkpoint,
+    trainLog: updated.log,
+    train: updated.train,
+    eval: evalMetrics,
+    labels: ranked.labels + filtered.labels,
+    pairCount: filtered.count,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** Promise.all whose failure cancels the siblings still running, so no shard keeps computing for a failed iteration. */
+async function allOrCancel<T>(start: () => Array<Promise<T>>): Promise<T[]> {
+  return CancellationScope.cancellable(async () => {
+    try {
+      return await Promise.all(start());
+    } catch (err) {
+      CancellationScope.current().cancel();
+      throw err;
+    }
+  });
+}
+
+/** Deterministic child id: a retried or replayed campaign finds the same iteration. */
+export function iterationWorkflowId(campaign: string, iteration: number): string {
+  return `${campaign}/iter-${iteration}`;
+}

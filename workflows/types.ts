@@ -1,0 +1,120 @@
+/**
+ * What crosses the workflow boundary: campaign input and state, the iteration plan, status and audit records.
+ * Only small JSON: artifact refs, metrics and hyper-parameters. Datasets and weights stay in the store.
+ */
+import type { ArtifactRef } from '../schemas/artifacts';
+import type { CampaignSpec } from '../schemas/campaign';
+import type { IterationPlan } from '../engine/plans/types';
+import type { SetupOutput } from '../engine/steps/types';
+import type { EvalMetrics, IterationRecord, TrainLog } from '../schemas/results';
+
+/** The setup step's output (iteration 0): pi0, prompt pools, the initial evaluation, offline pairs if any. */
+export type SetupRefs = SetupOutput;
+
+/** What iteration t does (engine/plans, pure), handed to the workflow by the `plan` activity. */
+export type { IterationPlan } from '../engine/plans/types';
+
+export interface IterationInput {
+  campaign: string;
+  iteration: number;
+  spec: CampaignSpec;
+  setup: SetupRefs;
+  /** Current policy checkpoint (pi_{t-1}). */
+  policy: ArtifactRef;
+  /** Pairs of earlier iterations, for `data: accumulate`. */
+  previousPairs: ArtifactRef[];
+  plan: IterationPlan;
+}
+
+export interface IterationOutput {
+  iteration: number;
+  /** Stage of the eta schedule (multi-step rejection sampling); 0 otherwise. */
+  stage: number;
+  samples: ArtifactRef[];
+  scored: ArtifactRef;
+  /** This iteration's new pairs (what `accumulate` carries forward). */
+  pairs: ArtifactRef;
+  /** Every pairs artifact the update trained on, in order. */
+  updateData: ArtifactRef[];
+  checkpoint: ArtifactRef;
+  trainLog: ArtifactRef;
+  train: TrainLog;
+  eval: EvalMetrics;
+  labels: number;
+  pairCount: number;
+  seconds: number;
+}
+
+export type StepName = 'plan' | 'setup' | 'iteration' | 'sample' | 'rank' | 'filter' | 'update' | 'evaluate' | 'idle';
+
+export interface IterationStatus {
+  iteration: number;
+  step: StepName;
+  stage?: number;
+  /** Shards finished / total while sampling. */
+  shardsDone: number;
+  shards: number;
+  paused?: boolean;
+}
+
+/** A hyper-parameter patch accepted by `setHyperparameters`, applied from iteration `appliesFrom`. */
+export interface HyperparameterChange {
+  patch: Record<string, unknown>;
+  appliesFrom: number;
+  /** Workflow time the update was accepted (ms since epoch). */
+  acceptedAt: number;
+}
+
+/** Where a forked campaign came from: its iteration 0 is `iteration` of `campaign`. */
+export interface ForkOrigin {
+  campaign: string;
+  iteration: number;
+  checkpoint: ArtifactRef;
+  patch: Record<string, unknown>;
+}
+
+export interface CampaignState {
+  spec: CampaignSpec;
+  setup?: SetupRefs;
+  /** Next iteration to run (1-based; iteration 0 is setup). */
+  next: number;
+  policy?: ArtifactRef;
+  pairs: ArtifactRef[];
+  records: IterationRecord[];
+  best?: { iteration: number; J: number };
+  labels: number;
+  changes: HyperparameterChange[];
+  /** Patches accepted but not yet applied (they apply when the next iteration starts). */
+  pending: HyperparameterChange[];
+  paused: boolean;
+  stopAfterIteration: boolean;
+  fork?: ForkOrigin;
+}
+
+export interface CampaignInput {
+  /** The user's spec as written (validated inside the workflow, every problem reported at once). */
+  spec: unknown;
+  /** Carried across continue-as-new; absent on the first run. */
+  state?: CampaignState;
+  /** Set by fork(): start from another campaign's iteration instead of running setup. */
+  fork?: ForkOrigin & { setup: SetupRefs; pairs: ArtifactRef[] };
+}
+
+export interface CampaignStatus {
+  campaign: string;
+  algorithm: string;
+  iterations: number;
+  /** Iteration running now (or the last one run, when finished). */
+  iteration: number;
+  step: StepName;
+  stage?: number;
+  shardsDone: number;
+  shards: number;
+  paused: boolean;
+  stopAfterIteration: boolean;
+  best?: { iteration: number; J: number };
+  completed: number;
+  changes: HyperparameterChange[];
+  pending: HyperparameterChange[];
+  fork?: ForkOrigin;
+}
