@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   const dominates = (x: { reward: number; kl: number }, y: { reward: number; kl: number }) => x.reward >= y.reward && x.kl <= y.kl && (x.reward > y.reward || x.kl < y.kl);
   lines.push('');
   lines.push(`online-iterative-dpo has higher J than offline-dpo in ${count('online-iterative-dpo', 'offline-dpo', higherJ)}, than rso in ${count('online-iterative-dpo', 'rso', higherJ)}`);
-  lines.push(`offline-multistep-rs has higher J than rso in ${count('offline-multistep-rs', 'rso', higherJ)}; dominates it on reward-KL in ${count('offline-multistep-rs', 'rso', dominates)}`);
+  lines.push(`offline-multistep-rs has higher J than rso in ${count('offline-multistep-rs', 'rso', higherJ)}; at eta 0.1 alone its point dominates rso's (more reward at no more KL) in ${count('offline-multistep-rs', 'rso', dominates)} (the frontier below compares the curves)`);
   const frontier = frontierReport(frontierRuns);
   if (frontier) lines.push('', ...frontier.lines);
   lines.push('');

@@ -24,6 +24,7 @@
 import type { CampaignSpec } from '../../schemas/campaign';
 import { stageRejectionBeta } from '../preference/rso';
 import type { IterationPlan, SamplerPlan, SetupPlan } from './types';
+import { InvalidInputError } from '../errors';
 
 function offlinePrompts(spec: CampaignSpec): number {
   if (spec.algorithm === 'hybrid') return spec.offline.prompts > 0 ? spec.offline.prompts : spec.sampling.promptsPerIteration;
@@ -45,7 +46,7 @@ export function multistepStage(spec: CampaignSpec, iteration: number): number {
 
 export function iterationPlan(spec: CampaignSpec, iteration: number): IterationPlan {
   if (!Number.isInteger(iteration) || iteration < 1 || iteration > spec.iterations) {
-    throw new Error(`iteration must be an integer in [1, ${spec.iterations}] (spec.iterations), got ${iteration}`);
+    throw new InvalidInputError(`iteration must be an integer in [1, ${spec.iterations}] (spec.iterations), got ${iteration}`);
   }
   const m = spec.sampling.promptsPerIteration;
   const prompts = { offset: offlinePrompts(spec) + (iteration - 1) * m, count: m };
