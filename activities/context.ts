@@ -6,6 +6,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { CampaignSpecSchema, type CampaignSpec } from '../schemas/campaign';
+import type { ComputePlacement } from '../engine/steps/compute-placement';
+import type { InputErrorName } from '../engine/errors';
 import type { StepContext } from '../engine/steps/types';
 import type { ArtifactStore } from '../store/types';
 
@@ -20,6 +22,7 @@ export interface StepEnvelope<I> {
 export const INVALID_INPUT = 'PrefloopInvalidInput';
 export const ARTIFACT_MISSING = 'PrefloopArtifactMissing';
 export const ARTIFACT_CORRUPT = 'PrefloopArtifactCorrupt';
+export const PROVIDER_UNAVAILABLE = 'PrefloopProviderUnavailable';
 
 export function formatZodIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
@@ -47,11 +50,14 @@ export function parseEnvelope<I>(step: string, raw: unknown, inputSchema: z.ZodT
 const KEEPALIVE_MS = 2_000;
 
 /**
- * Runs `fn` with a StepContext bound to the current activity. `label` names this call in the attempt journal
+ * Runs `fn` with a StepContext bound to the current activity, computing where `deps.compute` says. `label` names this call in the attempt journal
  * (`<campaign>/iter-<t>/attempts/<label>-attempt<n>.json`): which attempt ran where, and from which cursor it
  * resumed, which Temporal's history alone does not keep for intermediate attempts.
  */
-export async function runStep<T>(store: ArtifactStore, envelope: StepEnvelope<unknown>, label: string, fn: (ctx: StepContext) => Promise<T>): Promise<T> {
+export async function runStep<T>(
+  deps: { store: ArtifactStore; compute?: ComputePlacement }, envelope: StepEnvelope<unknown>, label: string, fn: (ctx: StepContext) => Promise<T>,
+): Promise<T> {
+  const { store } = deps;
   const activity = Context.current();
   const resumeFrom: unknown = activity.info.heartbeatDetails;
   // Written alongside the step rather than before it: the journal never delays compute.
@@ -66,6 +72,7 @@ export async function runStep<T>(store: ArtifactStore, envelope: StepEnvelope<un
     iteration: envelope.iteration,
     resumeFrom,
     signal: activity.cancellationSignal,
+    compute: deps.compute,
     progress: (next) => {
       cursor = next;
       activity.heartbeat(next);
@@ -83,20 +90,32 @@ export async function runStep<T>(store: ArtifactStore, envelope: StepEnvelope<un
   }
 }
 
-/** Error names (store/errors.ts, schemas/spec-error.ts) that no retry can fix, and the failure type they become. */
-const NON_RETRYABLE: Record<string, string> = {
+/** The engine's input errors (engine/errors.ts); typed so that a new one cannot be left retryable. */
+const ENGINE_INPUT_ERRORS: Record<InputErrorName, string> = {
+  InvalidInputError: INVALID_INPUT,
+  CheckpointFormatError: ARTIFACT_CORRUPT,
+  ProviderUnavailableError: PROVIDER_UNAVAILABLE,
+};
+
+/**
+ * Error names (store/errors.ts, schemas/spec-error.ts, engine/errors.ts) that no retry can fix, and the failure type
+ * they become. Matched by name, not instanceof: errors from the engine's worker threads arrive as plain Errors that
+ * keep their name (engine/runtime/workerProtocol.ts).
+ */
+export const NON_RETRYABLE_ERRORS: Readonly<Record<string, string>> = {
   ArtifactMissingError: ARTIFACT_MISSING,
   ArtifactCorruptError: ARTIFACT_CORRUPT,
   PathEscapeError: INVALID_INPUT,
   InvalidArtifactKeyError: INVALID_INPUT,
   SpecError: INVALID_INPUT,
+  ...ENGINE_INPUT_ERRORS,
 };
 
 /** Missing/corrupt artifacts and invalid data will fail the same way on every attempt: stop retrying. */
-function classify(err: unknown): unknown {
+export function classify(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (!(err instanceof Error)) return err;
-  const type = NON_RETRYABLE[err.name] ?? (err instanceof z.ZodError ? INVALID_INPUT : undefined);
+  const type = NON_RETRYABLE_ERRORS[err.name] ?? (err instanceof z.ZodError ? INVALID_INPUT : undefined);
   if (!type) return err;
   const message = err instanceof z.ZodError ? formatZodIssues(err) : err.message;
   return ApplicationFailure.create({ message, type, nonRetryable: true, cause: err });

@@ -11,11 +11,12 @@ import { CampaignSpecSchema } from '../schemas/campaign';
 import type { EvalMetrics } from '../schemas/results';
 import type {
   EvaluateInput, FilterInput, FilterOutput, RankInput, RankOutput, SampleShardInput, SampleShardOutput, SetupOutput,
-  UpdateInput, UpdateOutput,
+  StepContext, UpdateInput, UpdateOutput,
 } from '../engine/steps/types';
 import type { ArtifactStore } from '../store/types';
 import type { IterationPlan } from '../engine/plans/types';
-import { INVALID_INPUT, formatZodIssues, parseEnvelope, runStep, type StepEnvelope } from './context';
+import type { ComputePlacement } from '../engine/steps/compute-placement';
+import { INVALID_INPUT, classify, formatZodIssues, parseEnvelope, runStep, type StepEnvelope } from './context';
 import type { StepFunctions } from './step-functions';
 
 const stage = z.number().int().nonnegative().optional();
@@ -45,38 +46,33 @@ export interface PrefloopActivities {
 export interface ActivityDeps {
   store: ArtifactStore;
   steps: StepFunctions;
+  /** Where the steps' policy compute runs; workers pass 'worker-thread' so heartbeats flow during compute. */
+  compute?: ComputePlacement;
 }
 
-export function createActivities({ store, steps }: ActivityDeps): PrefloopActivities {
+export function createActivities(deps: ActivityDeps): PrefloopActivities {
+  const { steps } = deps;
+  /** A step activity: validate the envelope (step input included), then run the step bound to this activity. */
+  const stepActivity = <I, O>(step: string, schema: z.ZodType<I>, label: (input: I) => string, call: (ctx: StepContext, input: I) => Promise<O>) =>
+    async (raw: StepEnvelope<I>): Promise<O> => {
+      const env = parseEnvelope(step, raw, schema);
+      return runStep(deps, env, label(env.input), (ctx) => call(ctx, env.input));
+    };
   return {
     async plan(input) {
       const parsed = z.object({ spec: CampaignSpecSchema, iteration: z.number().int().positive() }).safeParse(input);
       if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid input to the plan step: ${formatZodIssues(parsed.error)}`, INVALID_INPUT);
-      return steps.plan(parsed.data.spec, parsed.data.iteration);
+      try {
+        return steps.plan(parsed.data.spec, parsed.data.iteration);
+      } catch (err) {
+        throw classify(err);
+      }
     },
-    async setup(raw) {
-      const env = parseEnvelope('setup', raw, z.object({}));
-      return runStep(store, env, 'setup', (ctx) => steps.setup(ctx));
-    },
-    async sampleShard(raw) {
-      const env = parseEnvelope('sample', raw, SampleShardInputSchema);
-      return runStep(store, env, `sample-sampler${env.input.sampler ?? 0}-shard${env.input.shard}of${env.input.shards}`, (ctx) => steps.sampleShard(ctx, env.input));
-    },
-    async rank(raw) {
-      const env = parseEnvelope('rank', raw, RankInputSchema);
-      return runStep(store, env, 'rank', (ctx) => steps.rank(ctx, env.input));
-    },
-    async filter(raw) {
-      const env = parseEnvelope('filter', raw, FilterInputSchema);
-      return runStep(store, env, 'filter', (ctx) => steps.filter(ctx, env.input));
-    },
-    async update(raw) {
-      const env = parseEnvelope('update', raw, UpdateInputSchema);
-      return runStep(store, env, 'update', (ctx) => steps.update(ctx, env.input));
-    },
-    async evaluate(raw) {
-      const env = parseEnvelope('evaluate', raw, EvaluateInputSchema);
-      return runStep(store, env, 'evaluate', (ctx) => steps.evaluate(ctx, env.input));
-    },
+    setup: stepActivity('setup', z.object({}), () => 'setup', (ctx) => steps.setup(ctx)),
+    sampleShard: stepActivity('sample', SampleShardInputSchema, (i) => `sample-sampler${i.sampler ?? 0}-shard${i.shard}of${i.shards}`, (ctx, i) => steps.sampleShard(ctx, i)),
+    rank: stepActivity('rank', RankInputSchema, () => 'rank', (ctx, i) => steps.rank(ctx, i)),
+    filter: stepActivity('filter', FilterInputSchema, () => 'filter', (ctx, i) => steps.filter(ctx, i)),
+    update: stepActivity('update', UpdateInputSchema, () => 'update', (ctx, i) => steps.update(ctx, i)),
+    evaluate: stepActivity('evaluate', EvaluateInputSchema, () => 'evaluate', (ctx, i) => steps.evaluate(ctx, i)),
   };
 }

@@ -1,7 +1,5 @@
-import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { ALGORITHM, BEST_J, CAMPAIGN, ITERATION, STATUS } from '../workflows/search-attributes';
-import type { CampaignSpec } from '../schemas/campaign';
-import type { CampaignInput } from '../workflows/types';
+import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
+import { ALGORITHM, BEST_J, ITERATION, STATUS } from '../workflows/search-attributes';
 import { notFoundError } from './errors';
 
 /** The workflow type every campaign runs as. */
@@ -65,30 +63,4 @@ export function isRunning(info: { status: { name: string } }): boolean {
 /** Campaign and iteration workflows run on the light CPU queue; heavy steps go to their own queues. */
 export function campaignTaskQueue(spec: { execution: { taskQueues: { cpu: string } } }): string {
   return spec.execution.taskQueues.cpu;
-}
-
-/**
- * Start a campaign workflow. Search attributes are set at start so `prefloop list` shows the algorithm at once;
- * the reuse policy is the caller's (a campaign id owns its artifacts, so most callers never reuse one).
- */
-export async function startCampaignWorkflow(
-  client: Client,
-  campaign: string,
-  spec: CampaignSpec,
-  input: CampaignInput,
-  reuse: 'reject' | 'failed-only',
-): Promise<WorkflowHandleWithFirstExecutionRunId> {
-  const { WorkflowIdReusePolicy } = await import('@temporalio/client');
-  return client.workflow.start(CAMPAIGN_WORKFLOW, {
-    workflowId: campaign,
-    taskQueue: campaignTaskQueue(spec),
-    args: [input],
-    workflowIdReusePolicy: reuse === 'reject' ? WorkflowIdReusePolicy.REJECT_DUPLICATE : WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-    typedSearchAttributes: [
-      { key: CAMPAIGN, value: campaign },
-      { key: ALGORITHM, value: spec.algorithm },
-      { key: ITERATION, value: 0 },
-      { key: STATUS, value: 'running' },
-    ],
-  });
 }

@@ -111,6 +111,11 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   };
 }
 
+/** What a worker process needs to reach the same server as the CLI's client: address, namespace, TLS, API key. */
+export function workerConnection(resolved: ResolvedConnection): { address: string; namespace: string; connectionOptions: ConnectionOptions } {
+  return { address: resolved.address, namespace: resolved.namespace, connectionOptions: resolved.connectionOptions };
+}
+
 /** Connect and return a client; an unreachable server is exit code 4 with one line naming the address. */
 export async function connectClient(resolved: ResolvedConnection) {
   const { Connection, Client } = await import('@temporalio/client');

@@ -1,7 +1,7 @@
 /**
  * The client-side API the CLI uses: connect, start, list and control campaigns. Audit and fork live beside it.
  */
-import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { CampaignSpecSchema, type CampaignSpec, type CampaignSpecInput } from '../schemas/campaign';
 import { parseCampaignSpec } from '../schemas/parse';
 import type { CampaignSummary } from '../schemas/results';
@@ -33,13 +33,23 @@ export interface StartOptions {
   taskQueue?: string;
   /** Extra memo (fork provenance is recorded here). */
   memo?: Record<string, unknown>;
+  /**
+   * Whether the campaign id may be used again: 'reject' (any earlier campaign of that id blocks it: an id owns its
+   * artifacts) or 'failed-only' (a failed, cancelled or terminated one may be started again). Default: Temporal's.
+   */
+  reuse?: 'reject' | 'failed-only';
 }
+
+const REUSE_POLICY = {
+  reject: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  'failed-only': WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+} as const;
 
 /**
  * Starts a campaign. The spec is validated here first (every problem at once, with field paths) so that a CLI
  * user sees errors before anything starts; the workflow validates again for clients that skip this.
  */
-export async function startCampaign(client: Client, spec: CampaignSpec | CampaignSpecInput, options: StartOptions = {}, extra: Omit<CampaignInput, 'spec'> = {}): Promise<WorkflowHandle<typeof preferenceCampaign>> {
+export async function startCampaign(client: Client, spec: CampaignSpec | CampaignSpecInput, options: StartOptions = {}, extra: Omit<CampaignInput, 'spec'> = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof preferenceCampaign>> {
   const parsed = parseCampaignSpec(spec);
   const campaign = options.campaign ?? parsed.name;
   return client.workflow.start(preferenceCampaign, {
@@ -47,6 +57,7 @@ export async function startCampaign(client: Client, spec: CampaignSpec | Campaig
     taskQueue: options.taskQueue ?? parsed.execution.taskQueues.cpu,
     args: [{ spec, ...extra }],
     memo: options.memo,
+    ...(options.reuse ? { workflowIdReusePolicy: REUSE_POLICY[options.reuse] } : {}),
     typedSearchAttributes: [
       { key: CAMPAIGN, value: campaign },
       { key: ALGORITHM, value: parsed.algorithm },

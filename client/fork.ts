@@ -1,12 +1,14 @@
 /**
- * fork(campaign, k, patch): a new campaign whose iteration 0 is iteration k of the old one (its checkpoint, its
- * prompt pools and pi0, the pairs collected up to k), running the old spec as it was at iteration k with the patch
- * applied. Any field may change (algorithm included): a fork is a new campaign. Provenance is in its input, memo
- * and status.
+ * fork(campaign, k, patch): a new campaign whose iteration 0 is iteration k of the old one (its checkpoint and
+ * evaluation, its prompt pools and pi0, the pairs collected up to k, those a forked campaign inherited included),
+ * running the old spec as it was at iteration k with the patch and the `--set` assignments applied, under the new
+ * campaign's name. Any field may change (algorithm included): a fork is a new campaign. Provenance is in its input,
+ * memo and status. The one implementation: `prefloop fork` calls it.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ArtifactRef } from '../schemas/artifacts';
-import { parseCampaignSpec } from '../schemas/parse';
+import type { CampaignSpec } from '../schemas/campaign';
+import { applySetOverrides, parseCampaignSpec } from '../schemas/parse';
 import type { preferenceCampaign } from '../workflows/campaign';
 import type { CampaignInput, ForkOrigin, IterationInput, IterationOutput, SetupRefs } from '../workflows/types';
 import { startCampaign } from './campaigns';
@@ -29,24 +31,49 @@ export interface ForkOptions {
   /** Iteration of the old campaign that becomes the fork's iteration 0 (0 = its pi0). */
   iteration: number;
   patch?: Record<string, unknown>;
+  /** `path=value` assignments (the CLI's --set), applied after `patch`. */
+  sets?: readonly string[];
   /** Id (and spec name) of the new campaign; default `<campaign>-fork<k>`. */
   newCampaign?: string;
 }
 
-export async function forkCampaign(client: Client, options: ForkOptions): Promise<WorkflowHandle<typeof preferenceCampaign>> {
+/** Why a fork could not start: the source is not far enough yet, k is out of range, or the new id is taken. */
+export class ForkError extends Error {
+  constructor(message: string, readonly reason: 'not-ready' | 'bad-iteration' | 'id-taken') {
+    super(message);
+    this.name = 'ForkError';
+  }
+}
+
+export interface ForkStarted {
+  campaign: string;
+  from: { campaign: string; iteration: number; checkpoint: ArtifactRef };
+  spec: CampaignSpec;
+  /** What changed against the source's spec at iteration k (the recorded provenance). */
+  patch: Record<string, unknown>;
+  handle: WorkflowHandle<typeof preferenceCampaign>;
+}
+
+export async function forkCampaign(client: Client, options: ForkOptions): Promise<ForkStarted> {
   const { campaign, iteration: k } = options;
-  const patch = options.patch ?? {};
+  const sets = options.sets ?? [];
+  const patch = mergePatch(options.patch ?? {}, sets.length ? applySetOverrides({}, sets) : {}) as Record<string, unknown>;
   const newCampaign = options.newCampaign ?? `${campaign}-fork${k}`;
+  if (!Number.isInteger(k) || k < 0) throw new ForkError(`cannot fork ${campaign} at iteration ${k}: the iteration must be an integer >= 0`, 'bad-iteration');
   const runs: string[] = [];
   for await (const info of client.workflow.list({ query: `WorkflowId = '${campaign.replace(/'/g, "\\'")}'` })) runs.push(info.runId);
   if (runs.length === 0) runs.push((await client.workflow.getHandle(campaign).describe()).runId);
   const histories = await Promise.all(runs.map((runId) => client.workflow.getHandle(campaign, runId).fetchHistory()));
   const inputs = histories.map((h) => workflowInput(h) as CampaignInput);
   const original = inputs.find((i) => !i.state) ?? inputs[0];
+  const originalSpec = parseCampaignSpec(original.spec, `${campaign}'s spec`);
+  if (k > originalSpec.iterations) {
+    throw new ForkError(`cannot fork ${campaign} at iteration ${k}: it runs iterations 1..${originalSpec.iterations} (0 is its pi0)`, 'bad-iteration');
+  }
 
   const setupRun = histories.flatMap(activityExecutions).find((a) => a.activityType === 'setup' && a.status === 'completed');
   const setup = (setupRun?.result as SetupRefs | undefined) ?? original.fork?.setup;
-  if (!setup) throw new Error(`cannot fork ${campaign}: its setup (iteration 0) has not completed yet`);
+  if (!setup) throw new ForkError(`cannot fork ${campaign}: its setup (iteration 0) has not completed yet`, 'not-ready');
 
   const children = histories.flatMap(childExecutions).filter((c) => c.status === 'completed');
   const outputs = new Map<number, { input: IterationInput; output: IterationOutput }>();
@@ -56,7 +83,7 @@ export async function forkCampaign(client: Client, options: ForkOptions): Promis
   }
   const done = [...outputs.keys()].sort((a, b) => a - b);
   if (k !== 0 && !outputs.has(k)) {
-    throw new Error(`cannot fork ${campaign} at iteration ${k}: completed iterations are ${done.length ? done.join(', ') : 'none yet'}`);
+    throw new ForkError(`cannot fork ${campaign} at iteration ${k}: completed iterations are ${done.length ? done.join(', ') : 'none yet'}`, 'not-ready');
   }
   const at = outputs.get(k);
   const pairs: ArtifactRef[] = [
@@ -64,10 +91,16 @@ export async function forkCampaign(client: Client, options: ForkOptions): Promis
     ...done.filter((t) => t <= k).map((t) => outputs.get(t)!.output.pairs),
   ];
   const checkpoint = at ? at.output.checkpoint : setup.pi0;
-  const baseSpec = at ? at.input.spec : parseCampaignSpec(original.spec);
+  const baseSpec = at ? at.input.spec : originalSpec;
   const spec = parseCampaignSpec(mergePatch(mergePatch(baseSpec, { name: newCampaign }), patch), `fork of ${campaign} at iteration ${k}`);
   const origin: ForkOrigin = { campaign, iteration: k, checkpoint, patch };
-  return startCampaign(client, spec, { campaign: newCampaign, memo: { prefloopFork: origin } }, {
-    fork: { ...origin, setup: { ...setup, initialEval: at ? at.output.eval : setup.initialEval }, pairs },
-  });
+  try {
+    const handle = await startCampaign(client, spec, { campaign: newCampaign, memo: { prefloopFork: origin }, reuse: 'reject' }, {
+      fork: { ...origin, setup: { ...setup, initialEval: at ? at.output.eval : setup.initialEval }, pairs },
+    });
+    return { campaign: newCampaign, from: { campaign, iteration: k, checkpoint }, spec, patch, handle };
+  } catch (e) {
+    if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') throw new ForkError(`campaign id "${newCampaign}" is already used; fork under another id`, 'id-taken');
+    throw e;
+  }
 }

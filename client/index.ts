@@ -1,6 +1,6 @@
 /** The client-side API (used by the CLI): start, list, control, audit and fork campaigns. */
 export * from './campaigns';
 export { auditCampaign, type CampaignAudit, type IterationAudit, type StepAudit } from './audit';
-export { forkCampaign, type ForkOptions } from './fork';
+export { ForkError, forkCampaign, type ForkOptions, type ForkStarted } from './fork';
 export { payloadSizes } from './history';
 export { ensureSearchAttributes } from './search-attributes';

@@ -6,7 +6,11 @@
 import type { StepFunctions } from '../activities/step-functions';
 import type { ArtifactStore } from '../store/types';
 
+/** Set once the engine's steps are loaded: only then can there be cached runtimes to dispose. */
+let engineLoaded = false;
+
 export function engineSteps(): StepFunctions {
+  engineLoaded = true;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const steps = require('../engine/steps') as Omit<StepFunctions, 'plan'>;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -24,4 +28,23 @@ export function openStore(root: string): ArtifactStore {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { LocalArtifactStore } = require('../store/local') as typeof import('../store/local');
   return new LocalArtifactStore(root);
+}
+
+/** Workers (in this process) whose activities may hold cached engine runtimes: the last one to stop disposes them. */
+let runningWorkers = 0;
+
+/**
+ * Runs one worker (`next`) and, when it is the last running one in the process, disposes the engine's cached policy
+ * runtimes (their worker threads) after it stops. A no-op for the cache when the engine was never loaded.
+ */
+export async function withEngineRuntimes(next: () => Promise<void>): Promise<void> {
+  runningWorkers++;
+  try {
+    await next();
+  } finally {
+    if (--runningWorkers === 0 && engineLoaded) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      await (require('../engine/steps') as typeof import('../engine/steps')).disposeRuntimes();
+    }
+  }
 }

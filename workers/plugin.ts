@@ -34,10 +34,11 @@
 import { SimplePlugin } from '@temporalio/plugin';
 import { createActivities } from '../activities';
 import type { StepFunctions } from '../activities/step-functions';
+import { COMPUTE_PLACEMENTS, type ComputePlacement } from '../engine/steps/compute-placement';
 import { ExecutionSchema } from '../schemas/campaign';
 import type { ArtifactStore } from '../store/types';
 import { prefloopDataConverter } from './data-converter';
-import { engineSteps, openStore } from './engine-steps';
+import { engineSteps, openStore, withEngineRuntimes } from './engine-steps';
 
 export interface TaskQueues {
   inference: string;
@@ -56,6 +57,11 @@ export interface PrefloopPluginOptions {
   steps?: StepFunctions;
   /** Queue names, when a deployment renames them (must match the specs' execution.taskQueues). */
   queues?: Partial<TaskQueues>;
+  /**
+   * Where the steps' policy compute runs. Default 'worker-thread': each running step computes on its own worker
+   * thread, so the worker's event loop stays free for heartbeats and cancellation (DESIGN.md rule 3).
+   */
+  compute?: ComputePlacement;
 }
 
 export class PrefloopPlugin extends SimplePlugin {
@@ -64,8 +70,11 @@ export class PrefloopPlugin extends SimplePlugin {
 
   constructor(options: PrefloopPluginOptions) {
     const store = options.store ?? openStore(requireRoot(options.storeRoot));
-    const activities = createActivities({ store, steps: options.steps ?? engineSteps() });
-    super({ name: 'prefloop', activities, dataConverter: prefloopDataConverter() });
+    const compute = options.compute ?? 'worker-thread';
+    if (!COMPUTE_PLACEMENTS.includes(compute)) throw new Error(`PrefloopPlugin: compute '${String(compute)}' is not one of ${COMPUTE_PLACEMENTS.join(', ')}`);
+    const activities = createActivities({ store, steps: options.steps ?? engineSteps(), compute });
+    // The cached runtimes (and their threads) end when the process's last worker stops.
+    super({ name: 'prefloop', activities, dataConverter: prefloopDataConverter(), runContext: withEngineRuntimes });
     this.store = store;
     this.queues = { ...DEFAULT_QUEUES, ...options.queues };
   }

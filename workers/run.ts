@@ -3,8 +3,10 @@
  * campaign and iteration workflows; inference and training workers run activities only. Activity slots per queue
  * are a setting: one per GPU (or per core budget) on inference/training.
  */
+import type { ConnectionOptions } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
+import type { ComputePlacement } from '../engine/steps/compute-placement';
 import type { StepFunctions } from '../activities/step-functions';
 import type { ArtifactStore } from '../store/types';
 import { PrefloopPlugin, type TaskQueues } from './plugin';
@@ -12,9 +14,17 @@ import { PrefloopPlugin, type TaskQueues } from './plugin';
 export type QueueKind = keyof TaskQueues;
 export const QUEUE_KINDS: QueueKind[] = ['inference', 'training', 'cpu'];
 
+/**
+ * How a worker reaches a server that needs more than an address: TLS (mTLS), an API key, gRPC metadata. The same
+ * object the CLI builds for its client (cli/connection.ts, `connectionOptions`) fits; client-only fields
+ * (connectTimeout, interceptors, channelArgs) do not apply to a worker's native connection and are ignored.
+ */
+export type WorkerConnectionOptions = Pick<ConnectionOptions, 'tls' | 'apiKey' | 'metadata' | 'callCredentials'>;
+
 export interface WorkerSettings {
   address: string;
   namespace?: string;
+  connectionOptions?: WorkerConnectionOptions;
   /** Root of the local artifact store (or pass `store`). */
   storeRoot?: string;
   store?: ArtifactStore;
@@ -29,6 +39,8 @@ export interface WorkerSettings {
   identity?: string;
   /** How long in-flight activities get to finish on shutdown. */
   shutdownGraceTime?: Duration;
+  /** Where step compute runs (default 'worker-thread': one thread per running step, see workers/README.md). */
+  compute?: ComputePlacement;
 }
 
 export const DEFAULT_SLOTS: Record<QueueKind, number> = { inference: 1, training: 1, cpu: 4 };
@@ -49,9 +61,24 @@ export function parseServe(value: string | undefined): QueueKind[] {
   return kinds as QueueKind[];
 }
 
+/** The worker's native connection options; settings.address wins over any address in connectionOptions. */
+export function nativeConnectionOptions(settings: Pick<WorkerSettings, 'address' | 'connectionOptions'>): NativeConnectionOptions {
+  const { tls, apiKey, metadata, callCredentials } = settings.connectionOptions ?? {};
+  if (callCredentials) throw new Error('connectionOptions.callCredentials: a worker connection takes no gRPC call credentials; pass apiKey or metadata instead');
+  return {
+    address: settings.address,
+    ...(tls !== undefined ? { tls } : {}),
+    // The native connection takes a string; a key function is read once, when the worker connects.
+    ...(apiKey !== undefined ? { apiKey: typeof apiKey === 'function' ? apiKey() : apiKey } : {}),
+    ...(metadata ? { metadata } : {}),
+  };
+}
+
 export async function createPrefloopWorkers(settings: WorkerSettings): Promise<PrefloopWorkers> {
-  const plugin = new PrefloopPlugin({ store: settings.store, storeRoot: settings.storeRoot, steps: settings.steps, queues: settings.queueNames });
-  const connection = await NativeConnection.connect({ address: settings.address });
+  const plugin = new PrefloopPlugin({
+    store: settings.store, storeRoot: settings.storeRoot, steps: settings.steps, queues: settings.queueNames, compute: settings.compute,
+  });
+  const connection = await NativeConnection.connect(nativeConnectionOptions(settings));
   const slots = { ...DEFAULT_SLOTS, ...settings.slots };
   const serve = settings.serve ?? QUEUE_KINDS;
   const workers: Worker[] = [];

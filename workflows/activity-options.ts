@@ -19,7 +19,8 @@
  * `plan` is pure and takes microseconds: it runs as a local activity on the workflow's own worker (recorded as a
  * marker in history, so replay sees the same plan) instead of making a round trip through a task queue.
  *
- * Invalid input, missing and corrupt artifacts are non-retryable (activities/context.ts): retrying cannot fix them.
+ * Invalid input (a spec, data or files the engine cannot use), missing and corrupt artifacts, and an execution provider
+ * that cannot load with fallback 'none' are non-retryable (activities/context.ts): retrying cannot fix them.
  * Unlimited attempts bounded by start-to-close suit pre-emptible machines: a step is retried for as long as the
  * campaign could still use it.
  */
@@ -28,7 +29,21 @@ import type { CampaignSpec } from '../schemas/campaign';
 
 export const HEARTBEAT_TIMEOUT = '10s';
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' } as const;
+/**
+ * Failure types that no retry can fix: those the activities raise as non-retryable failures (activities/context.ts)
+ * and the error names they come from. The names matter when such an error escapes that wrapper: the SDK then turns
+ * it into a failure whose type is the error's name, which this list still stops. Workflows may not import the
+ * activities' values, so test/integration/bad-input.test.ts checks that this list covers theirs.
+ */
+export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = [
+  'PrefloopInvalidInput', 'PrefloopArtifactMissing', 'PrefloopArtifactCorrupt', 'PrefloopProviderUnavailable',
+  'ArtifactMissingError', 'ArtifactCorruptError', 'PathEscapeError', 'InvalidArtifactKeyError', 'SpecError',
+  'InvalidInputError', 'CheckpointFormatError', 'ProviderUnavailableError',
+];
+
+const retry = {
+  initialInterval: '1s' as const, backoffCoefficient: 2, maximumInterval: '60s' as const, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+};
 
 export type StepActivity = 'plan' | 'setup' | 'sampleShard' | 'rank' | 'filter' | 'update' | 'evaluate';
 

@@ -2,12 +2,12 @@ import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import type { CampaignSummary } from '../../schemas/results';
 import { action, type ActionContext } from '../context';
-import { addConnectionOptions, connectClient, type ResolvedConnection } from '../connection';
+import { addConnectionOptions, connectClient, workerConnection, type ResolvedConnection } from '../connection';
 import { spawnLocalServer, stateDir, type ChildServer } from '../local-server';
 import { collect } from '../spec-input';
 import { DEMO_ITERATIONS, demoCampaignId, demoSpec } from '../demo-spec';
 import { bumpDemoGeneration, demoGeneration } from '../demo-state';
-import { startCampaignWorkflow } from '../campaign-ops';
+import { startCampaign } from '../../client/campaigns';
 import { watchCampaign } from '../watch';
 import { formatIterationTable } from '../iteration-table';
 import { writeCampaignReport } from '../campaign-report';
@@ -78,7 +78,7 @@ async function runDemo(ctx: ActionContext): Promise<number> {
         ctx.out.info(`resuming campaign ${campaign} where it stopped`);
       } else {
         if (existing) ctx.out.info(`campaign ${campaign} ended ${existing.status.name.toLowerCase()}; starting it again (finished steps are reused)`);
-        await startCampaignWorkflow(client, campaign, spec, { spec }, 'failed-only');
+        await startCampaign(client, spec, { campaign, reuse: 'failed-only' });
         ctx.out.info(`started campaign ${campaign}: ${spec.algorithm} on ${spec.task.name}, ${spec.iterations} iteration(s)`);
       }
       summary = await Promise.race([
@@ -110,5 +110,5 @@ async function runDemo(ctx: ActionContext): Promise<number> {
 
 async function startInProcessWorkers(conn: ResolvedConnection, store: string) {
   const { createPrefloopWorkers } = await import('../../workers/run');
-  return createPrefloopWorkers({ address: conn.address, namespace: conn.namespace, storeRoot: store, identity: `prefloop-demo-${process.pid}` });
+  return createPrefloopWorkers({ ...workerConnection(conn), storeRoot: store, identity: `prefloop-demo-${process.pid}` });
 }

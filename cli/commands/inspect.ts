@@ -7,10 +7,11 @@ import { auditToRows } from '../audit';
 import { auditCampaign } from '../../client/audit';
 import { formatTable } from '../output';
 import { collect } from '../spec-input';
-import { forkCampaign } from '../fork';
+import { ForkError, forkCampaign } from '../../client/fork';
 import { openStore, writeCampaignReport } from '../campaign-report';
 import { storeRoot } from './worker';
-import { usageError } from '../errors';
+import { CliError, usageError } from '../errors';
+import { EXIT } from '../exit-codes';
 
 const refList = (refs: Record<string, ArtifactRef | undefined>) =>
   Object.entries(refs).filter(([, r]) => r).map(([n, r]) => `${n}:${r!.sha256.slice(0, 12)}${r!.rows !== undefined ? `(${r!.rows})` : ''}`).join(' ') || '-';
@@ -43,7 +44,19 @@ export function registerInspect(program: Command): void {
     .action(action(async (ctx, campaign: string) => {
       const k = Number(ctx.opts.fromIteration);
       if (!Number.isInteger(k) || k < 0) throw usageError(`--from-iteration must be a non-negative integer, got ${String(ctx.opts.fromIteration)}`);
-      const result = await forkCampaign(await ctx.client(), campaign, k, ctx.opts.set as string[], ctx.opts.id as string | undefined);
+      const client = await ctx.client();
+      await campaignHandle(client, campaign);
+      let started;
+      try {
+        started = await forkCampaign(client, { campaign, iteration: k, sets: ctx.opts.set as string[], newCampaign: ctx.opts.id as string | undefined });
+      } catch (e) {
+        if (e instanceof ForkError) {
+          if (e.reason === 'id-taken') throw usageError(`${e.message}: pass --id <new-id>`);
+          throw e.reason === 'bad-iteration' ? usageError(`--from-iteration: ${e.message}`) : new CliError(e.message, EXIT.failure);
+        }
+        throw e;
+      }
+      const result = { campaign: started.campaign, from: started.from, spec: started.spec, patch: started.patch };
       ctx.out.result(result, () => `started ${result.campaign}: fork of ${campaign} at iteration ${k} (checkpoint ${result.from.checkpoint.sha256.slice(0, 12)}); watch it: prefloop status ${result.campaign}`);
     }));
 

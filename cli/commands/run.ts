@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { action } from '../context';
 import { addConnectionOptions } from '../connection';
 import { collect, loadSpec } from '../spec-input';
-import { campaignTaskQueue, startCampaignWorkflow } from '../campaign-ops';
+import { campaignTaskQueue } from '../campaign-ops';
+import { startCampaign } from '../../client/campaigns';
 import { watchCampaign } from '../watch';
 import { formatIterationTable } from '../iteration-table';
 import { CliError } from '../errors';
@@ -23,7 +24,7 @@ export function registerRun(program: Command): void {
       let handle;
       try {
         // Artifacts are stored under the campaign id, so an id is never reused for a different run.
-        handle = await startCampaignWorkflow(client, campaign, spec, { spec }, 'reject');
+        handle = await startCampaign(client, spec, { campaign, reuse: 'reject' });
       } catch (e) {
         if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') {
           throw new CliError(`campaign id "${campaign}" is already used (artifacts live under it); pass --id <new-id> or change the spec's name`, EXIT.usage);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../context';
-import { addConnectionOptions } from '../connection';
+import { addConnectionOptions, workerConnection } from '../connection';
 import { stateDir } from '../local-server';
 import { usageError } from '../errors';
 import { quietTemporalRuntime } from '../runtime-logging';
@@ -46,8 +46,7 @@ export function registerWorker(program: Command): void {
       const conn = ctx.connection();
       await quietTemporalRuntime();
       const workers = await createPrefloopWorkers({
-        address: conn.address,
-        namespace: conn.namespace,
+        ...workerConnection(conn),
         storeRoot: storeRoot(ctx.opts.store),
         serve,
         slots,

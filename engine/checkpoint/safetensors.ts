@@ -4,6 +4,8 @@
  * little-endian tensor bytes. Offsets are relative to the end of the header and tile the data exactly.
  * Reading validates everything, because a checkpoint comes from disk and may be truncated or corrupted.
  */
+import { InvalidInputError } from '../errors';
+
 export type SafetensorsDType = 'F32' | 'F64' | 'I64' | 'I32';
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array;
 
@@ -13,7 +15,8 @@ export interface RawTensor {
   data: TensorData;
 }
 
-export class CheckpointFormatError extends Error {
+/** A checkpoint file that cannot be what it claims (corrupt, truncated, or for another model): reading it again fails again. */
+export class CheckpointFormatError extends InvalidInputError {
   override readonly name = 'CheckpointFormatError';
 }
 

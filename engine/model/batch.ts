@@ -12,6 +12,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ResolvedModelConfig } from './api';
 import type { Feeds } from './sessions';
+import { InvalidInputError } from '../errors';
 
 function int64(values: number[] | BigInt64Array, dims: number[]): ort.Tensor {
   const data = values instanceof BigInt64Array ? values : BigInt64Array.from(values, (v) => BigInt(v));
@@ -20,12 +21,12 @@ function int64(values: number[] | BigInt64Array, dims: number[]): ort.Tensor {
 
 /** Checks every row's token ids: integers in [0, vocab). `what` names the field in the error. */
 export function checkTokens(rows: number[][], vocab: number, what: string): void {
-  if (!Array.isArray(rows)) throw new Error(`${what} must be an array of token-id arrays`);
+  if (!Array.isArray(rows)) throw new InvalidInputError(`${what} must be an array of token-id arrays`);
   rows.forEach((row, i) => {
-    if (!Array.isArray(row)) throw new Error(`${what}[${i}] must be an array of token ids, got ${typeof row}`);
+    if (!Array.isArray(row)) throw new InvalidInputError(`${what}[${i}] must be an array of token ids, got ${typeof row}`);
     row.forEach((id, j) => {
       if (!Number.isInteger(id) || id < 0 || id >= vocab) {
-        throw new Error(`${what}[${i}][${j}] = ${id} is not a token id of this model (integers 0..${vocab - 1}); the tokenizer and the model config's vocab must agree`);
+        throw new InvalidInputError(`${what}[${i}][${j}] = ${id} is not a token id of this model (integers 0..${vocab - 1}); the tokenizer and the model config's vocab must agree`);
       }
     });
   });
@@ -36,14 +37,14 @@ export function checkSequences(config: ResolvedModelConfig, prompts: number[][],
   checkTokens(prompts, config.vocab, 'prompts');
   checkTokens(responses, config.vocab, what);
   if (prompts.length !== responses.length) {
-    throw new Error(`prompts (${prompts.length} rows) and ${what} (${responses.length} rows) must have the same number of rows`);
+    throw new InvalidInputError(`prompts (${prompts.length} rows) and ${what} (${responses.length} rows) must have the same number of rows`);
   }
-  if (prompts.length === 0) throw new Error('a batch needs at least one row; got 0 prompts');
+  if (prompts.length === 0) throw new InvalidInputError('a batch needs at least one row; got 0 prompts');
   prompts.forEach((p, i) => {
-    if (p.length === 0) throw new Error(`prompts[${i}] is empty; every prompt needs at least one token (e.g. a BOS token) to condition on`);
+    if (p.length === 0) throw new InvalidInputError(`prompts[${i}] is empty; every prompt needs at least one token (e.g. a BOS token) to condition on`);
     const total = p.length + responses[i].length;
     if (total > config.context) {
-      throw new Error(`row ${i}: prompt (${p.length}) + ${what} (${responses[i].length}) = ${total} tokens exceeds the model context of ${config.context}; shorten it or raise model.context`);
+      throw new InvalidInputError(`row ${i}: prompt (${p.length}) + ${what} (${responses[i].length}) = ${total} tokens exceeds the model context of ${config.context}; shorten it or raise model.context`);
     }
   });
 }

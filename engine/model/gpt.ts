@@ -8,6 +8,7 @@
 import prand from 'pure-rand';
 import type { Graph, Tensor } from '../onnx';
 import type { NamedTensors, ResolvedModelConfig } from './api';
+import { InvalidInputError } from '../errors';
 
 export type Head = 'lm' | 'scalar';
 export type FloatType = 'float32' | 'float64';
@@ -61,10 +62,10 @@ export function parameterSpecs(config: ResolvedModelConfig, head: Head): ParamSp
 export function validateConfig(config: ResolvedModelConfig): void {
   for (const key of ['vocab', 'dModel', 'layers', 'heads', 'context'] as const) {
     const value = config[key];
-    if (!Number.isInteger(value) || value < 1) throw new Error(`model config: ${key} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1) throw new InvalidInputError(`model config: ${key} must be a positive integer, got ${value}`);
   }
   if (config.dModel % config.heads !== 0) {
-    throw new Error(`model config: dModel (${config.dModel}) must be divisible by heads (${config.heads}); choose heads that divide dModel`);
+    throw new InvalidInputError(`model config: dModel (${config.dModel}) must be divisible by heads (${config.heads}); choose heads that divide dModel`);
   }
 }
 
@@ -78,7 +79,7 @@ function normal(rng: prand.RandomGenerator): number {
 /** GPT-2 style initial weights; the same (config, seed) always gives bit-identical tensors. */
 export function initWeights(config: ResolvedModelConfig, seed: number, head: Head): NamedTensors {
   validateConfig(config);
-  if (!Number.isSafeInteger(seed)) throw new Error(`init seed must be an integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed)) throw new InvalidInputError(`init seed must be an integer, got ${seed}`);
   const rng = prand.xoroshiro128plus(seed);
   const out: NamedTensors = new Map();
   for (const spec of parameterSpecs(config, head)) {

@@ -11,10 +11,11 @@
  */
 import { LOSSES, type LossName } from '../../schemas/campaign';
 import type { Graph, Tensor } from '../onnx';
+import { InvalidInputError } from '../errors';
 
 export function assertLossName(loss: string): asserts loss is LossName {
   if (!(LOSSES as readonly string[]).includes(loss)) {
-    throw new Error(`unknown preference loss '${loss}'; update.loss must be one of ${LOSSES.join(', ')}`);
+    throw new InvalidInputError(`unknown preference loss '${loss}'; update.loss must be one of ${LOSSES.join(', ')}`);
   }
 }
 

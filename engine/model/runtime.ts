@@ -17,28 +17,29 @@ import { assertLossName } from './losses';
 import { GraphSessions, outputScalar, outputTensor, scalarFeed, tensorFeeds, type Feeds } from './sessions';
 import { nextState, trainFeeds } from './train-step';
 import { checkNumbers, checkOptimizerHyper, checkPreferenceHyper, checkTensors, checkTrainState, type OptimizerHyper } from './validate';
+import { InvalidInputError } from '../errors';
 
 /** Rows scored per session run: bounds the [rows, seq, vocab] logits a scoring call holds at once. */
 const SCORE_CHUNK = 32;
 
 function checkSampleOptions(config: ResolvedModelConfig, prompts: number[][], o: SampleOptions): void {
-  if (!o || typeof o !== 'object') throw new Error('sample options must be an object');
+  if (!o || typeof o !== 'object') throw new InvalidInputError('sample options must be an object');
   if (!Array.isArray(o.temperatures) || o.temperatures.length !== prompts.length) {
-    throw new Error(`sample options: temperatures must hold one temperature per prompt row (${prompts.length}), got ${Array.isArray(o.temperatures) ? o.temperatures.length : typeof o.temperatures}`);
+    throw new InvalidInputError(`sample options: temperatures must hold one temperature per prompt row (${prompts.length}), got ${Array.isArray(o.temperatures) ? o.temperatures.length : typeof o.temperatures}`);
   }
   o.temperatures.forEach((t, i) => {
-    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new Error(`sample options: temperatures[${i}] must be a finite number >= 0, got ${String(t)}`);
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new InvalidInputError(`sample options: temperatures[${i}] must be a finite number >= 0, got ${String(t)}`);
   });
-  if (!Number.isInteger(o.topK) || o.topK < 0) throw new Error(`sample options: topK must be an integer >= 0 (0 = off), got ${String(o.topK)}`);
-  if (typeof o.topP !== 'number' || !(o.topP > 0 && o.topP <= 1)) throw new Error(`sample options: topP must be in (0, 1] (1 = off), got ${String(o.topP)}`);
-  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1) throw new Error(`sample options: maxNewTokens must be an integer >= 1, got ${String(o.maxNewTokens)}`);
-  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed >= 2 ** 32) throw new Error(`sample options: seed must be an integer in [0, 2^32), got ${String(o.seed)}`);
+  if (!Number.isInteger(o.topK) || o.topK < 0) throw new InvalidInputError(`sample options: topK must be an integer >= 0 (0 = off), got ${String(o.topK)}`);
+  if (typeof o.topP !== 'number' || !(o.topP > 0 && o.topP <= 1)) throw new InvalidInputError(`sample options: topP must be in (0, 1] (1 = off), got ${String(o.topP)}`);
+  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1) throw new InvalidInputError(`sample options: maxNewTokens must be an integer >= 1, got ${String(o.maxNewTokens)}`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed >= 2 ** 32) throw new InvalidInputError(`sample options: seed must be an integer in [0, 2^32), got ${String(o.seed)}`);
   checkTokens([o.stopTokens], config.vocab, 'sample options: stopTokens');
-  if (prompts.length === 0) throw new Error('sample: got 0 prompts; pass at least one prompt row');
+  if (prompts.length === 0) throw new InvalidInputError('sample: got 0 prompts; pass at least one prompt row');
   prompts.forEach((p, i) => {
-    if (p.length === 0) throw new Error(`prompts[${i}] is empty; every prompt needs at least one token (e.g. a BOS token) to condition on`);
+    if (p.length === 0) throw new InvalidInputError(`prompts[${i}] is empty; every prompt needs at least one token (e.g. a BOS token) to condition on`);
     if (p.length + o.maxNewTokens > config.context) {
-      throw new Error(`prompts[${i}]: ${p.length} prompt tokens + maxNewTokens ${o.maxNewTokens} exceeds the model context of ${config.context}; lower sampling.maxNewTokens or raise model.context`);
+      throw new InvalidInputError(`prompts[${i}]: ${p.length} prompt tokens + maxNewTokens ${o.maxNewTokens} exceeds the model context of ${config.context}; lower sampling.maxNewTokens or raise model.context`);
     }
   });
 }
@@ -139,7 +140,7 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
     checkTrainState(frozen, state, 'lm');
     checkOptimizerHyper(hyper);
     checkPreferenceHyper(hyper);
-    if (!batch || typeof batch !== 'object') throw new Error('preference batch must be an object {prompts, chosen, rejected, refChosen, refRejected}');
+    if (!batch || typeof batch !== 'object') throw new InvalidInputError('preference batch must be an object {prompts, chosen, rejected, refChosen, refRejected}');
     checkSequences(frozen, batch.prompts, batch.chosen, 'chosen');
     checkSequences(frozen, batch.prompts, batch.rejected, 'rejected');
     const pairs = batch.prompts.length;

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { RuntimeOptions } from '../model/api';
 import { loadHfTokenizer } from '../tokenizer';
+import { InvalidInputError } from '../errors';
 
 const ROWS_PER_RUN = 64;
 
@@ -17,22 +18,22 @@ export interface OnnxRewardModel {
 }
 
 export async function loadOnnxRewardModel(file: string, options: Pick<RuntimeOptions, 'threads'> & { padId?: number }): Promise<OnnxRewardModel> {
-  if (!fs.existsSync(file)) throw new Error(`reward.source.model: file '${file}' does not exist; give the path of an Optimum-exported sequence-classification model.onnx`);
+  if (!fs.existsSync(file)) throw new InvalidInputError(`reward.source.model: file '${file}' does not exist; give the path of an Optimum-exported sequence-classification model.onnx`);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(fs.readFileSync(file), {
       intraOpNumThreads: options.threads, interOpNumThreads: 1, executionMode: 'sequential', executionProviders: ['cpu'],
     });
   } catch (e) {
-    throw new Error(`reward.source.model: '${file}' is not a loadable ONNX model (${(e as Error).message})`);
+    throw new InvalidInputError(`reward.source.model: '${file}' is not a loadable ONNX model (${(e as Error).message})`);
   }
   for (const name of ['input_ids', 'attention_mask']) {
     if (!session.inputNames.includes(name)) {
-      throw new Error(`reward.source.model: '${file}' has inputs [${session.inputNames.join(', ')}]; a sequence-classification export needs input_ids and attention_mask`);
+      throw new InvalidInputError(`reward.source.model: '${file}' has inputs [${session.inputNames.join(', ')}]; a sequence-classification export needs input_ids and attention_mask`);
     }
   }
   if (!session.outputNames.includes('logits')) {
-    throw new Error(`reward.source.model: '${file}' has outputs [${session.outputNames.join(', ')}]; expected 'logits'`);
+    throw new InvalidInputError(`reward.source.model: '${file}' has outputs [${session.outputNames.join(', ')}]; expected 'logits'`);
   }
   const padId = options.padId ?? 0;
   return {
@@ -53,7 +54,7 @@ export async function loadOnnxRewardModel(file: string, options: Pick<RuntimeOpt
         const labels = logits.dims[logits.dims.length - 1];
         const data = logits.data as Float32Array;
         if (logits.dims.length !== 2 || logits.dims[0] !== seqs.length || (labels !== 1 && labels !== 2)) {
-          throw new Error(`reward.source.model: '${file}' returned logits of shape [${logits.dims.join(', ')}]; expected [batch, 1] or [batch, 2]`);
+          throw new InvalidInputError(`reward.source.model: '${file}' returned logits of shape [${logits.dims.join(', ')}]; expected [batch, 1] or [batch, 2]`);
         }
         for (let r = 0; r < seqs.length; r++) out[start + r] = labels === 1 ? data[r] : data[r * 2 + 1] - data[r * 2];
       }
@@ -66,7 +67,7 @@ export async function loadOnnxRewardModel(file: string, options: Pick<RuntimeOpt
 export interface Retokenizer { padId: number; encode(ids: number[]): number[] }
 
 export function retokenizerFor(tokenizerFile: string, render: (ids: number[]) => string): Retokenizer {
-  if (!fs.existsSync(tokenizerFile)) throw new Error(`reward.source.tokenizer: file '${tokenizerFile}' does not exist; give the reward model's tokenizer.json`);
+  if (!fs.existsSync(tokenizerFile)) throw new InvalidInputError(`reward.source.tokenizer: file '${tokenizerFile}' does not exist; give the reward model's tokenizer.json`);
   const tokenizer = loadHfTokenizer(fs.readFileSync(tokenizerFile, 'utf8'), {}, tokenizerFile);
   return { padId: tokenizer.padId, encode: (ids) => tokenizer.encode(render(ids)) };
 }

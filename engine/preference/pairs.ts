@@ -4,6 +4,7 @@
  */
 import type { PairStrategy } from '../../schemas/campaign';
 import type { Rng } from '../sampling/rng';
+import { InvalidInputError } from '../errors';
 
 export interface PairRule { strategy: PairStrategy; dropTies: boolean; minMargin: number }
 
@@ -60,7 +61,7 @@ export function candidatePairs(rewards: number[], strategy: PairStrategy, rng: R
       return out;
     }
     default:
-      throw new Error(`pairs.strategy: unknown strategy '${String(strategy)}'; use one of max_min, max_random, max_max, random, all_pairs`);
+      throw new InvalidInputError(`pairs.strategy: unknown strategy '${String(strategy)}'; use one of max_min, max_random, max_max, random, all_pairs`);
   }
 }
 

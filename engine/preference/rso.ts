@@ -4,6 +4,7 @@
  * accepted. Accepted samples approximate pi_proposal * exp(r / beta) / Z. The multi-step version anneals eta.
  */
 import type { Rng } from '../sampling/rng';
+import { InvalidInputError } from '../errors';
 
 /** Acceptance probability of each remaining candidate in one sweep. */
 export function acceptanceProbabilities(rewards: number[], remaining: number[], beta: number): Map<number, number> {
@@ -14,7 +15,7 @@ export function acceptanceProbabilities(rewards: number[], remaining: number[], 
 
 /** Indices of the accepted candidates, in acceptance order (the reference implementation's loop, seeded). */
 export function rejectionSample(rewards: number[], k: number, beta: number, rng: Rng): number[] {
-  if (!(beta > 0)) throw new Error(`rejection sampling: beta must be > 0, got ${beta}`);
+  if (!(beta > 0)) throw new InvalidInputError(`rejection sampling: beta must be > 0, got ${beta}`);
   const target = Math.min(k, rewards.length);
   const accepted: number[] = [];
   let remaining = rewards.map((_, i) => i);
@@ -40,6 +41,6 @@ export function rejectionSample(rewards: number[], k: number, beta: number, rng:
  */
 export function stageRejectionBeta(schedule: number[], stage: number): number {
   const inv = 1 / schedule[stage] - (stage > 0 ? 1 / schedule[stage - 1] : 0);
-  if (!(inv > 0)) throw new Error(`rejectionSampling.etaSchedule must be strictly decreasing, got [${schedule.join(', ')}]`);
+  if (!(inv > 0)) throw new InvalidInputError(`rejectionSampling.etaSchedule must be strictly decreasing, got [${schedule.join(', ')}]`);
   return 1 / inv;
 }

@@ -10,6 +10,7 @@ import { iterationPlan } from '../plans/plan';
 import type { IterationPlan } from '../plans/types';
 import { evaluate, filter, rank, sampleShard, setup, update } from '../steps';
 import type { StepContext } from '../steps/types';
+import { InvalidInputError } from '../errors';
 
 export interface RunOptions {
   store: ArtifactStore;
@@ -37,7 +38,7 @@ async function checkSameSpec(store: ArtifactStore, campaign: string, spec: Campa
   const found = await store.find(key);
   if (found) {
     if (new TextDecoder().decode(await store.get(found)) !== text) {
-      throw new Error(`campaign '${campaign}' already exists in ${store.root} with a different spec; give this run another campaign name (spec.name or options.campaign)`);
+      throw new InvalidInputError(`campaign '${campaign}' already exists in ${store.root} with a different spec; give this run another campaign name (spec.name or options.campaign)`);
     }
     return;
   }
@@ -46,7 +47,7 @@ async function checkSameSpec(store: ArtifactStore, campaign: string, spec: Campa
 
 export async function runCampaign(specInput: CampaignSpec | CampaignSpecInput, options: RunOptions): Promise<CampaignSummary> {
   const spec = parseSpec(specInput);
-  if (spec.offline.pairs) throw new Error('offline.pairs: a user file of offline pairs is not supported by the built-in tasks; use offline.prompts');
+  if (spec.offline.pairs) throw new InvalidInputError('offline.pairs: a user file of offline pairs is not supported by the built-in tasks; use offline.prompts');
   const campaign = options.campaign ?? spec.name;
   const ctxFor = (iteration: number): StepContext => ({
     store: options.store, spec, campaign, iteration, progress: options.progress, resumeFrom: options.resumeFrom, signal: options.signal,

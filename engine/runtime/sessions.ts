@@ -7,6 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Provider } from '../../schemas/campaign';
 import type { RuntimeOptions } from '../model/api';
+import { InvalidInputError } from '../errors';
 import { matmulChainModel } from './probeModel';
 
 export const DEFAULT_RUNTIME: RuntimeOptions = { provider: 'cpu', fallback: 'none', threads: 1 };
@@ -22,7 +23,8 @@ const INSTALL_HINT: Record<Provider, string> = {
     'and libvulkan.so.1); or set execution.fallback: cpu to run on the CPU instead',
 };
 
-export class ProviderUnavailableError extends Error {
+/** With execution.fallback 'none' a provider that cannot load fails every attempt on this machine: not retried. */
+export class ProviderUnavailableError extends InvalidInputError {
   override readonly name = 'ProviderUnavailableError';
   constructor(readonly provider: Provider, override readonly cause?: unknown) {
     const why = cause instanceof Error ? cause.message.split('\n')[0] : String(cause ?? 'unknown reason');
@@ -34,13 +36,13 @@ const PROVIDERS_KNOWN: readonly Provider[] = ['cpu', 'cuda', 'webgpu'];
 
 function validate(opts: RuntimeOptions): void {
   if (!PROVIDERS_KNOWN.includes(opts.provider)) {
-    throw new Error(`execution.provider '${String(opts.provider)}' is not one of ${PROVIDERS_KNOWN.join(', ')}`);
+    throw new InvalidInputError(`execution.provider '${String(opts.provider)}' is not one of ${PROVIDERS_KNOWN.join(', ')}`);
   }
   if (opts.fallback !== 'none' && opts.fallback !== 'cpu') {
-    throw new Error(`execution.fallback '${String(opts.fallback)}' must be 'none' or 'cpu'`);
+    throw new InvalidInputError(`execution.fallback '${String(opts.fallback)}' must be 'none' or 'cpu'`);
   }
   if (!Number.isInteger(opts.threads) || opts.threads < 1) {
-    throw new Error(`execution.threads must be a positive integer, got ${String(opts.threads)}`);
+    throw new InvalidInputError(`execution.threads must be a positive integer, got ${String(opts.threads)}`);
   }
 }
 

@@ -4,8 +4,10 @@ import type { CampaignSpec } from '../../schemas/campaign';
 import type { ArtifactStore } from '../../store/types';
 import type { NamedTensors, PolicyRuntime, ResolvedModelConfig } from '../model/api';
 import { taskFromSpec, type Task } from '../tasks';
-import { createPolicy, decodeCheckpoint, encodeCheckpoint, rngFor, streamId, type Rng } from './engine-parts';
+import { decodeCheckpoint, encodeCheckpoint, rngFor, streamId, type Rng } from './engine-parts';
+import { leasePolicyRuntime } from './policy-runtimes';
 import type { StepContext } from './types';
+import { InvalidInputError } from '../errors';
 
 export type StepName = 'setup' | 'sample' | 'rank' | 'filter' | 'update' | 'evaluate';
 
@@ -45,15 +47,15 @@ export async function readRows<T>(store: ArtifactStore, refs: ArtifactRef[]): Pr
 
 export function resolvedModelConfig(spec: CampaignSpec, task: Task): ResolvedModelConfig {
   if (spec.policy.source !== 'builtin') {
-    throw new Error("policy.source 'onnx': the built-in tasks train the built-in decoder; set policy.source to 'builtin'");
+    throw new InvalidInputError("policy.source 'onnx': the built-in tasks train the built-in decoder; set policy.source to 'builtin'");
   }
   const m = spec.policy.model;
   if (m.vocab !== 0 && m.vocab !== task.vocab) {
-    throw new Error(`policy.model.vocab is ${m.vocab} but task '${task.name}' needs ${task.vocab}; set it to 0 to take it from the task`);
+    throw new InvalidInputError(`policy.model.vocab is ${m.vocab} but task '${task.name}' needs ${task.vocab}; set it to 0 to take it from the task`);
   }
   const needed = Math.max(...task.trainPrompts.concat(task.evalPrompts).map((p) => p.length)) + task.maxNewTokens;
   if (needed > m.context) {
-    throw new Error(`policy.model.context is ${m.context} but task '${task.name}' needs ${needed} (longest prompt + response); raise policy.model.context`);
+    throw new InvalidInputError(`policy.model.context is ${m.context} but task '${task.name}' needs ${needed} (longest prompt + response); raise policy.model.context`);
   }
   return { vocab: task.vocab, dModel: m.dModel, layers: m.layers, heads: m.heads, context: m.context, tiedHead: m.tiedHead };
 }
@@ -62,26 +64,19 @@ export function taskOf(ctx: StepContext): Task {
   return taskFromSpec(ctx.spec);
 }
 
-const runtimes = new Map<string, Promise<PolicyRuntime>>();
-
-/** One policy runtime per (model config, execution settings), shared by every step of the process. */
-export function policyRuntime(spec: CampaignSpec): Promise<PolicyRuntime> {
-  const config = resolvedModelConfig(spec, taskFromSpec(spec));
-  const { provider, fallback, threads } = spec.execution;
-  const key = JSON.stringify([config, provider, fallback, threads]);
-  let rt = runtimes.get(key);
-  if (!rt) {
-    rt = createPolicy(config, { provider, fallback, threads });
-    rt.catch(() => runtimes.delete(key));
-    runtimes.set(key, rt);
+/**
+ * Runs `fn` with a policy runtime for the spec's (model config, execution settings), leased from the process's cache
+ * for the call and given back after it, however it ends (see policy-runtimes.ts). ctx.compute says on which thread.
+ */
+export async function withPolicyRuntime<T>(ctx: StepContext, fn: (runtime: PolicyRuntime) => Promise<T>): Promise<T> {
+  const config = resolvedModelConfig(ctx.spec, taskFromSpec(ctx.spec));
+  const { provider, fallback, threads } = ctx.spec.execution;
+  const runtime = await leasePolicyRuntime(config, { provider, fallback, threads }, ctx.compute ?? 'inline');
+  try {
+    return await fn(runtime);
+  } finally {
+    await runtime.dispose();
   }
-  return rt;
-}
-
-export async function disposeRuntimes(): Promise<void> {
-  const all = [...runtimes.values()];
-  runtimes.clear();
-  for (const rt of all) await (await rt).dispose();
 }
 
 export async function loadWeights(store: ArtifactStore, ref: ArtifactRef): Promise<NamedTensors> {

@@ -5,6 +5,8 @@
 import type { NamedTensors, PolicyRuntime, ResolvedModelConfig, RuntimeOptions } from '../model/api';
 import { initPolicy } from '../model/gpt';
 import { createPolicyRuntime } from '../model/runtime';
+import { hostPolicyRuntime } from '../runtime/hosted';
+import { COMPUTE_PLACEMENTS, type ComputePlacement } from './compute-placement';
 
 export { rngFor, streamId } from '../sampling/rng';
 export type { Rng } from '../sampling/rng';
@@ -13,8 +15,11 @@ export { encodeCheckpoint, decodeCheckpoint, type PolicyCheckpoint } from '../ch
 /** Part of pi0's cache key: a pi0 trained by another model family is never reused. */
 export const MODEL_FAMILY = 'gpt-ort-v1';
 
-export function createPolicy(config: ResolvedModelConfig, options: RuntimeOptions): Promise<PolicyRuntime> {
-  return createPolicyRuntime(config, options);
+/** A policy runtime on the thread `placement` names. */
+export function createPolicy(config: ResolvedModelConfig, options: RuntimeOptions, placement: ComputePlacement): Promise<PolicyRuntime> {
+  if (placement === 'worker-thread') return hostPolicyRuntime(config, options);
+  if (placement === 'inline') return createPolicyRuntime(config, options);
+  throw new Error(`compute placement '${String(placement)}' is not one of ${COMPUTE_PLACEMENTS.join(', ')}`);
 }
 
 export function initialPolicyWeights(config: ResolvedModelConfig, seed: number): NamedTensors {

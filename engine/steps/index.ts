@@ -8,7 +8,8 @@ import { setup } from './setup';
 import { update } from './update';
 
 export { evaluate, filter, rank, sampleShard, setup, update };
-export { disposeRuntimes } from './common';
+export { disposeRuntimes, idleRuntimeCount } from './policy-runtimes';
+export { COMPUTE_PLACEMENTS, type ComputePlacement } from './compute-placement';
 export { iterationPlan, setupPlan } from '../plans/plan';
 export type * from './types';
 

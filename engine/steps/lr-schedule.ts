@@ -1,4 +1,5 @@
 /** Learning rate at optimizer step s (0-based) of `total`: linear warm-up, then constant, cosine or linear decay to 0. */
+import { InvalidInputError } from '../errors';
 export type Schedule = 'constant' | 'cosine' | 'linear';
 
 export function learningRate(base: number, schedule: Schedule, warmupFraction: number, step: number, total: number): number {
@@ -8,5 +9,5 @@ export function learningRate(base: number, schedule: Schedule, warmupFraction: n
   const progress = total - warmup <= 1 ? 0 : (step - warmup) / (total - warmup);
   if (schedule === 'cosine') return base * 0.5 * (1 + Math.cos(Math.PI * progress));
   if (schedule === 'linear') return base * (1 - progress);
-  throw new Error(`update.schedule: unknown schedule '${String(schedule)}'; use constant, cosine or linear`);
+  throw new InvalidInputError(`update.schedule: unknown schedule '${String(schedule)}'; use constant, cosine or linear`);
 }

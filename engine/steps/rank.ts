@@ -21,6 +21,7 @@ import { findOutput, keyOf, putJson, readRows, rngOf, taskOf } from './common';
 import type { Rng } from './engine-parts';
 import { stepPlan } from './plan-of';
 import type { RankInput, RankOutput, StepContext } from './types';
+import { InvalidInputError } from '../errors';
 
 const SAMPLER_ORDER = { policy: 0, initial: 1 } as const;
 
@@ -110,7 +111,7 @@ export async function rank(ctx: StepContext, input: RankInput): Promise<RankOutp
           : perceivedPerResponse(group, rater, source.oracleTemperature, rngOf(ctx, 'rank', stage, g));
         break;
       case 'onnx': rewards = group.map((_, i) => onnxScores![at + i]); break;
-      default: throw new Error(`reward.source.kind '${String((source as { kind: string }).kind)}' is not known`);
+      default: throw new InvalidInputError(`reward.source.kind '${String((source as { kind: string }).kind)}' is not known`);
     }
     at += group.length;
     scoredGroups.push(group.map((s, i) => ({ ...s, raterReward: rater[i], gold: task.gold(s.prompt, s.response), reward: lengthPenalized(rewards[i], task.responseLength(s.response), lambda) })));

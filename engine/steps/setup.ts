@@ -7,13 +7,15 @@ import { createHash } from 'node:crypto';
 import type { ArtifactRef } from '../../schemas/artifacts';
 import type { TrainState } from '../model/api';
 import { setupPlan } from '../plans/plan';
-import { findOutput, keyOf, putJson, putWeights, policyRuntime, resolvedModelConfig, taskOf, checkAborted } from './common';
+import { findOutput, keyOf, putJson, putWeights, withPolicyRuntime, resolvedModelConfig, taskOf, checkAborted } from './common';
 import { initialPolicyWeights, MODEL_FAMILY, rngFor, streamId } from './engine-parts';
 import { evaluate } from './evaluate';
+import { checkFeasible } from './feasibility';
 import { filter } from './filter';
 import { rank } from './rank';
 import { sampleShard } from './sample-shard';
 import type { SetupOutput, StepContext } from './types';
+import { InvalidInputError } from '../errors';
 
 export const TASK_CACHE_CAMPAIGN = 'task-cache';
 
@@ -21,28 +23,31 @@ async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
   const { spec } = ctx;
   const task = taskOf(ctx);
   const config = resolvedModelConfig(spec, task);
-  if (spec.task.name === 'files') throw new Error('task.files has no base distribution to train pi0 on');
+  if (spec.task.name === 'files') throw new InvalidInputError('task.files has no base distribution to train pi0 on');
   const sft = spec.task.sft;
   const identity = JSON.stringify({ task: spec.task, seed: spec.seed, config, family: MODEL_FAMILY, threads: spec.execution.threads });
   const hash = createHash('sha256').update(identity).digest('hex').slice(0, 24);
   const key = { campaign: TASK_CACHE_CAMPAIGN, iteration: 0, step: 'setup', name: `pi0-${task.name}-${hash}.safetensors` };
   const cached = await ctx.store.find(key);
   if (cached) return cached;
-  const runtime = await policyRuntime(spec);
   let state: TrainState = { weights: initialPolicyWeights(config, spec.seed), m: new Map(), v: new Map(), step: 0 };
   let loss = NaN;
-  for (let s = 0; s < sft.steps; s++) {
-    checkAborted(ctx);
-    const batch = task.baseSamples(rngFor(spec.seed, 0, streamId('sft'), s), sft.batchSize);
-    const out = await runtime.sftStep(state, batch.map((b) => b.prompt), batch.map((b) => b.response), { lr: sft.lr, weightDecay: 0, maxGradNorm: 1 });
-    state = out.state;
-    loss = out.loss;
-  }
+  await withPolicyRuntime(ctx, async (runtime) => {
+    for (let s = 0; s < sft.steps; s++) {
+      checkAborted(ctx);
+      const batch = task.baseSamples(rngFor(spec.seed, 0, streamId('sft'), s), sft.batchSize);
+      const out = await runtime.sftStep(state, batch.map((b) => b.prompt), batch.map((b) => b.response), { lr: sft.lr, weightDecay: 0, maxGradNorm: 1 });
+      state = out.state;
+      loss = out.loss;
+    }
+  });
   return putWeights(ctx.store, key, config, state.weights, { role: 'pi0', sftSteps: String(sft.steps), sftFinalLoss: String(loss) });
 }
 
 export async function setup(ctx0: StepContext): Promise<SetupOutput> {
   const ctx: StepContext = { ...ctx0, iteration: 0 };
+  // An impossible spec fails here, in setup's first attempt, before any artifact is written or pi0 is trained.
+  await checkFeasible(ctx.spec);
   const outputKey = keyOf(ctx, 'setup', 'output.json');
   const done = await findOutput<SetupOutput>(ctx.store, outputKey);
   if (done) return done;

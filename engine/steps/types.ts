@@ -7,6 +7,7 @@ import type { CampaignSpec } from '../../schemas/campaign';
 import type { ArtifactRef } from '../../schemas/artifacts';
 import type { EvalMetrics, TrainLog } from '../../schemas/results';
 import type { ArtifactStore } from '../../store/types';
+import type { ComputePlacement } from './compute-placement';
 
 export interface StepContext {
   store: ArtifactStore;
@@ -20,6 +21,8 @@ export interface StepContext {
   resumeFrom?: unknown;
   /** Aborted on cancellation; long loops check it between chunks. */
   signal?: AbortSignal;
+  /** Where the policy compute runs (engine-parts.ts): 'inline' (default) or 'worker-thread' (Temporal workers). */
+  compute?: ComputePlacement;
 }
 
 /** Iteration 0: prompts, eval prompts, tokenizer and pi0 (SFT), cached as artifacts. */

@@ -14,7 +14,7 @@ import type { NamedTensors, PreferenceStepMetrics, TrainState } from '../model/a
 import { permutation } from '../preference/random';
 import type { Pair } from '../preference/types';
 import {
-  batches, checkAborted, findOutput, keyOf, loadWeights, policyRuntime, putJson, putWeights, readRows, resolvedModelConfig, rngOf, taskOf,
+  batches, checkAborted, findOutput, keyOf, loadWeights, putJson, putWeights, readRows, resolvedModelConfig, rngOf, taskOf, withPolicyRuntime,
 } from './common';
 import { decodeCheckpoint, encodeCheckpoint } from './engine-parts';
 import { learningRate } from './lr-schedule';
@@ -62,7 +62,6 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
   const u = spec.update;
   const plan = stepPlan(spec, ctx.iteration);
   const config = resolvedModelConfig(spec, taskOf(ctx));
-  const runtime = await policyRuntime(spec);
   const pairs = await readRows<Pair>(store, input.pairs);
   const n = pairs.length;
   const perBatch = u.batchSize * u.gradientAccumulation;
@@ -82,7 +81,7 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
     state = { weights, m: zerosLike(weights), v: zerosLike(weights), step: 0 };
   }
 
-  if (total > 0) {
+  if (total > 0) await withPolicyRuntime(ctx, async (runtime) => {
     const reference = input.reference.sha256 === input.policy.sha256 && state.step === 0 ? state.weights : await loadWeights(store, input.reference);
     const refChosen = new Float64Array(n), refRejected = new Float64Array(n);
     let at = 0;
@@ -112,7 +111,7 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
         ctx.progress?.(cursor);
       }
     }
-  }
+  });
   const checkpoint = await putWeights(store, keyOf(ctx, 'update', 'policy.safetensors'), config, state.weights, {
     role: 'policy', iteration: String(ctx.iteration), steps: String(total),
   });

@@ -7,6 +7,7 @@
 import { rngFor, streamId, type Rng } from '../sampling/rng';
 import { normal } from '../preference/random';
 import type { PromptResponse, Task } from './types';
+import { InvalidInputError } from '../errors';
 
 export interface BanditConfig {
   vocab: number;
@@ -38,7 +39,7 @@ export function createBandit(config: BanditConfig, seed: number): Task {
   const { vocab: V, promptLength: P, responseLength: L, featureDim: D } = config;
   const count = V ** L;
   if (count > MAX_ENUMERABLE_RESPONSES) {
-    throw new Error(`task.bandit: vocab^responseLength = ${V}^${L} = ${count} responses per prompt is too many to enumerate (max ${MAX_ENUMERABLE_RESPONSES}); lower task.vocab or task.responseLength`);
+    throw new InvalidInputError(`task.bandit: vocab^responseLength = ${V}^${L} = ${count} responses per prompt is too many to enumerate (max ${MAX_ENUMERABLE_RESPONSES}); lower task.vocab or task.responseLength`);
   }
   const rng = rngFor(seed, streamId('task/bandit'));
   const prompt = (): number[] => Array.from({ length: P }, () => rng.nextInt(V));

@@ -3,6 +3,7 @@ import type { CampaignSpec } from '../../schemas/campaign';
 import { createBandit } from './bandit';
 import { createText } from './text';
 import type { Task } from './types';
+import { InvalidInputError } from '../errors';
 
 export type { Task, PromptResponse } from './types';
 
@@ -17,7 +18,7 @@ export function taskFromSpec(spec: CampaignSpec): Task {
     case 'bandit': task = createBandit(spec.task, spec.seed); break;
     case 'text': task = createText(spec.task, spec.seed); break;
     default:
-      throw new Error(`task.name '${spec.task.name}': built-in algorithms run on the built-in tasks 'bandit' and 'text'; a 'files' task needs a user reward model and is not supported by the in-process runner`);
+      throw new InvalidInputError(`task.name '${spec.task.name}': built-in algorithms run on the built-in tasks 'bandit' and 'text'; a 'files' task needs a user reward model and is not supported by the in-process runner`);
   }
   cache.set(key, task);
   return task;

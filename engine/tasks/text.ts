@@ -9,6 +9,7 @@
 import { rngFor, streamId, type Rng } from '../sampling/rng';
 import { BOS_ID, EOS_ID, SPECIAL_TOKENS, UNK_ID, wordTokenizer } from '../tokenizer';
 import type { PromptResponse, Task } from './types';
+import { InvalidInputError } from '../errors';
 
 export const NOUNS = ['cat', 'dog', 'bird', 'fish', 'horse', 'tree', 'river', 'house', 'car', 'book'];
 export const ADJECTIVES = ['red', 'small', 'big', 'happy', 'old', 'quiet', 'fast', 'green'];
@@ -105,7 +106,7 @@ export function createText(config: TextConfig, seed: number): Task {
       const x = trainPrompts[r.nextInt(trainPrompts.length)];
       return { prompt: x, response: baseResponse(x, r) };
     }),
-    allResponses: () => { throw new Error('text task: responses cannot be enumerated; use evaluation.exact = false'); },
+    allResponses: () => { throw new InvalidInputError('text task: responses cannot be enumerated; use evaluation.exact = false'); },
     responseLength: (a) => a.filter((t) => t !== EOS).length,
     render: decodeWords,
   };

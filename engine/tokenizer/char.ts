@@ -1,5 +1,6 @@
 /** Character-level tokenizer: one id per Unicode code point of a fixed alphabet, after the 4 special tokens. */
 import { BOS_ID, checkIds, EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK_ID, type Tokenizer, type TokenizerSpec } from './types';
+import { InvalidInputError } from '../errors';
 
 /** Decoded text of an id outside the alphabet. */
 export const UNKNOWN_CHAR = '\uFFFD';
@@ -8,8 +9,8 @@ export function charTokenizer(alphabet: string | string[]): Tokenizer {
   const chars = typeof alphabet === 'string' ? Array.from(alphabet) : [...alphabet];
   const ids = new Map<string, number>();
   for (const c of chars) {
-    if (Array.from(c).length !== 1) throw new Error(`charTokenizer: alphabet entry ${JSON.stringify(c)} is not one character`);
-    if (ids.has(c)) throw new Error(`charTokenizer: character ${JSON.stringify(c)} appears twice in the alphabet`);
+    if (Array.from(c).length !== 1) throw new InvalidInputError(`charTokenizer: alphabet entry ${JSON.stringify(c)} is not one character`);
+    if (ids.has(c)) throw new InvalidInputError(`charTokenizer: character ${JSON.stringify(c)} appears twice in the alphabet`);
     ids.set(c, SPECIAL_TOKENS.length + ids.size);
   }
   const vocabSize = SPECIAL_TOKENS.length + chars.length;

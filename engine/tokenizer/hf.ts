@@ -3,6 +3,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import type { Tokenizer, TokenizerSpec } from './types';
+import { InvalidInputError } from '../errors';
 
 type TokenRef = string | { content?: string } | null | undefined;
 
@@ -23,16 +24,16 @@ export function loadHfTokenizer(json: string | object, config: object = {}, sour
   try {
     tj = typeof json === 'string' ? JSON.parse(json) : (json as Record<string, any>);
   } catch (e) {
-    throw new Error(`${source}: not JSON (${(e as Error).message})`);
+    throw new InvalidInputError(`${source}: not JSON (${(e as Error).message})`);
   }
   if (!tj || typeof tj !== 'object' || typeof tj.model !== 'object' || tj.model === null) {
-    throw new Error(`${source}: has no "model" object; expected a Hugging Face tokenizer.json`);
+    throw new InvalidInputError(`${source}: has no "model" object; expected a Hugging Face tokenizer.json`);
   }
   let hf: HfTokenizer;
   try {
     hf = new HfTokenizer(tj, config);
   } catch (e) {
-    throw new Error(`${source}: cannot build the tokenizer (${(e as Error).message})`);
+    throw new InvalidInputError(`${source}: cannot build the tokenizer (${(e as Error).message})`);
   }
   const vocab = hf.get_vocab(true);
   let maxId = -1;
@@ -49,7 +50,7 @@ export function loadHfTokenizer(json: string | object, config: object = {}, sour
   };
   const eosId = find('eos');
   if (eosId < 0) {
-    throw new Error(`${source}: no end-of-sequence token found; set eos_token in tokenizer_config.json (tried ${CANDIDATES.eos.join(', ')})`);
+    throw new InvalidInputError(`${source}: no end-of-sequence token found; set eos_token in tokenizer_config.json (tried ${CANDIDATES.eos.join(', ')})`);
   }
   const bos = find('bos');
   const pad = find('pad');
@@ -70,7 +71,7 @@ export function loadHfTokenizer(json: string | object, config: object = {}, sour
       return ids.map((id, i) => {
         if (id !== undefined && id !== null) return id;
         if (unkId >= 0) return unkId;
-        throw new Error(`${source}: token ${JSON.stringify(tokens[i])} is not in the vocabulary and there is no unk token`);
+        throw new InvalidInputError(`${source}: token ${JSON.stringify(tokens[i])} is not in the vocabulary and there is no unk token`);
       });
     },
     decode(ids) {
@@ -90,14 +91,14 @@ export async function loadHfTokenizerFromDir(dir: string): Promise<Tokenizer> {
   try {
     json = await fs.readFile(file, 'utf8');
   } catch (e) {
-    throw new Error(`${file}: cannot read the tokenizer (${(e as Error).message}); a bring-your-own model directory needs a tokenizer.json`);
+    throw new InvalidInputError(`${file}: cannot read the tokenizer (${(e as Error).message}); a bring-your-own model directory needs a tokenizer.json`);
   }
   const configFile = path.join(dir, 'tokenizer_config.json');
   let config: object = {};
   try {
     config = JSON.parse(await fs.readFile(configFile, 'utf8'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${configFile}: not readable JSON (${(e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new InvalidInputError(`${configFile}: not readable JSON (${(e as Error).message})`);
   }
   return loadHfTokenizer(json, config, file);
 }

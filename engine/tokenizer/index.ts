@@ -2,6 +2,7 @@ import { charTokenizer } from './char';
 import { loadHfTokenizer } from './hf';
 import type { Tokenizer, TokenizerSpec } from './types';
 import { wordTokenizer } from './word';
+import { InvalidInputError } from '../errors';
 
 export * from './types';
 export * from './char';
@@ -17,6 +18,6 @@ export function tokenizerFromSpec(spec: TokenizerSpec): Tokenizer {
     case 'hf':
       return loadHfTokenizer(spec.tokenizer, spec.config ?? {});
     default:
-      throw new Error(`unknown tokenizer kind ${JSON.stringify((spec as { kind?: unknown }).kind)}; expected char, word or hf`);
+      throw new InvalidInputError(`unknown tokenizer kind ${JSON.stringify((spec as { kind?: unknown }).kind)}; expected char, word or hf`);
   }
 }

@@ -4,6 +4,7 @@
  * and after opening brackets, so decode(encode(s)) === s for text written that way.
  */
 import { BOS_ID, checkIds, EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK_ID, type Tokenizer, type TokenizerSpec } from './types';
+import { InvalidInputError } from '../errors';
 
 const TOKEN = /[\p{L}\p{N}_']+|[^\s\p{L}\p{N}_']/gu;
 const NO_SPACE_BEFORE = new Set(['.', ',', '!', '?', ';', ':', ')', ']', '}', '%']);
@@ -16,8 +17,8 @@ export function splitWords(text: string): string[] {
 export function wordTokenizer(words: string[]): Tokenizer {
   const ids = new Map<string, number>();
   for (const w of words) {
-    if (splitWords(w).length !== 1 || splitWords(w)[0] !== w) throw new Error(`wordTokenizer: ${JSON.stringify(w)} is not a single word token`);
-    if (ids.has(w)) throw new Error(`wordTokenizer: word ${JSON.stringify(w)} appears twice`);
+    if (splitWords(w).length !== 1 || splitWords(w)[0] !== w) throw new InvalidInputError(`wordTokenizer: ${JSON.stringify(w)} is not a single word token`);
+    if (ids.has(w)) throw new InvalidInputError(`wordTokenizer: word ${JSON.stringify(w)} appears twice`);
     ids.set(w, SPECIAL_TOKENS.length + ids.size);
   }
   const vocabSize = SPECIAL_TOKENS.length + words.length;

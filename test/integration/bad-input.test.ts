@@ -1,7 +1,8 @@
 /**
  * Bad input on a real Temporal dev server: an invalid spec fails the campaign at once, non-retryable, listing
  * every problem; a missing or corrupt artifact fails the step that reads it with a clear, non-retryable error,
- * and nothing already written is lost or overwritten.
+ * and nothing already written is lost or overwritten; a spec the engine cannot run (an input error of the engine)
+ * fails the campaign at setup's first attempt, naming the field and the fix.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,7 +12,12 @@ import { ApplicationFailure, ChildWorkflowFailure, ActivityFailure } from '@temp
 import { LocalArtifactStore } from '../../store/local';
 import { forkCampaign, startCampaign, startRawCampaign } from '../../client';
 import { activityExecutions } from '../../client/history';
-import { parseEnvelope } from '../../activities/context';
+import { ARTIFACT_CORRUPT, INVALID_INPUT, NON_RETRYABLE_ERRORS, PROVIDER_UNAVAILABLE, classify, parseEnvelope } from '../../activities/context';
+import { CheckpointFormatError } from '../../engine/checkpoint';
+import { InvalidInputError } from '../../engine/errors';
+import { ProviderUnavailableError } from '../../engine/runtime/sessions';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../workflows/activity-options';
+import type { CampaignSpecInput } from '../../schemas/campaign';
 import { startTemporalHarness, type TemporalHarness } from '../support/temporal';
 import { tinySpec } from '../support/specs';
 
@@ -80,7 +86,7 @@ test('a missing or corrupt artifact fails the step clearly, once, and loses noth
   // Missing: iteration 1's checkpoint is deleted; a fork from it cannot sample.
   const missing = summary.iterations[0].artifacts.checkpoint;
   fs.rmSync(fileOf(missing.uri));
-  const forkMissing = await forkCampaign(temporal.client, { campaign: 'source', iteration: 1, newCampaign: 'fork-missing' });
+  const { handle: forkMissing } = await forkCampaign(temporal.client, { campaign: 'source', iteration: 1, newCampaign: 'fork-missing' });
   const missingFailure = rootCause(await forkMissing.result().then(() => undefined, (e: unknown) => e));
   expect(missingFailure.type).toEqual('PrefloopArtifactMissing');
   expect(missingFailure.nonRetryable).toBe(true);
@@ -92,7 +98,7 @@ test('a missing or corrupt artifact fails the step clearly, once, and loses noth
   const bytes = fs.readFileSync(fileOf(corrupt.uri));
   bytes[bytes.length - 1] ^= 0xff;
   fs.writeFileSync(fileOf(corrupt.uri), bytes);
-  const forkCorrupt = await forkCampaign(temporal.client, { campaign: 'source', iteration: 2, newCampaign: 'fork-corrupt' });
+  const { handle: forkCorrupt } = await forkCampaign(temporal.client, { campaign: 'source', iteration: 2, newCampaign: 'fork-corrupt' });
   const corruptFailure = rootCause(await forkCorrupt.result().then(() => undefined, (e: unknown) => e));
   expect(corruptFailure.type).toEqual('PrefloopArtifactCorrupt');
   expect(corruptFailure.message).toContain(corrupt.uri);
@@ -107,4 +113,56 @@ test('a missing or corrupt artifact fails the step clearly, once, and loses noth
   expect(await everyArtifactVerifies('source', [missing.uri, corrupt.uri])).toEqual(before);
   expect(fs.readFileSync(fileOf(corrupt.uri))).toEqual(bytes);
   expect(fs.existsSync(fileOf(missing.uri))).toBe(false);
+});
+
+test('engine input errors become non-retryable failures, also when only their name crossed a worker thread', () => {
+  const cases: Array<[Error, string]> = [
+    [new InvalidInputError("policy.source 'onnx': set policy.source to 'builtin'"), INVALID_INPUT],
+    [new CheckpointFormatError('store://c/x.safetensors: not a valid safetensors file'), ARTIFACT_CORRUPT],
+    [new ProviderUnavailableError('cuda', new Error('no libcuda')), PROVIDER_UNAVAILABLE],
+  ];
+  // What engine/runtime/workerProtocol.ts fromWire() rebuilds on the caller's side: a plain Error with the name.
+  const fromWorker = Object.defineProperty(new Error('prompts[0]: 9 prompt tokens + maxNewTokens 8 exceeds the model context of 16'), 'name', { value: 'InvalidInputError' });
+  cases.push([fromWorker, INVALID_INPUT]);
+  for (const [err, type] of cases) {
+    const failure = classify(err) as ApplicationFailure;
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure.type).toBe(type);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toBe(err.message);
+  }
+  // A bug or a transient failure stays retryable.
+  const bug = new Error('internal: graph output is missing');
+  expect(classify(bug)).toBe(bug);
+  // The workflows' retry policy names every non-retryable error and failure type the activities know.
+  const known = [...Object.keys(NON_RETRYABLE_ERRORS), ...Object.values(NON_RETRYABLE_ERRORS)];
+  expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual([...new Set(known)].sort());
+});
+
+describe('a spec the engine cannot run fails at setup, once, naming the field and the fix', () => {
+  const cases: Array<[string, Partial<CampaignSpecInput>, string, RegExp]> = [
+    ['onnx-policy', { policy: { source: 'onnx', decoder: 'decoder.onnx', tokenizer: 'tokenizer.json' } }, INVALID_INPUT,
+      /policy\.source 'onnx'.*set policy\.source to 'builtin'/],
+    // Premise: the CPU build of onnxruntime-node is installed, so the CUDA provider cannot load here.
+    ['cuda-no-fallback', { execution: { provider: 'cuda', fallback: 'none' } }, PROVIDER_UNAVAILABLE,
+      /execution provider 'cuda' cannot load.*set execution\.fallback: cpu/],
+  ];
+  test.each(cases)('%s', async (campaign, overrides, type, message) => {
+    const started = Date.now();
+    const handle = await startCampaign(temporal.client, tinySpec(campaign, 'online-iterative-dpo', overrides));
+    const failure = rootCause(await handle.result().then(() => undefined, (e: unknown) => e));
+    const seconds = (Date.now() - started) / 1000;
+    expect(failure.type).toBe(type);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toMatch(message);
+    // Without the fail-fast path this would be retried until setup's 2 h start-to-close timeout.
+    expect(seconds).toBeLessThan(20);
+
+    const activities = activityExecutions(await handle.fetchHistory());
+    expect(activities.map((a) => [a.activityType, a.status, a.attempt])).toEqual([['setup', 'failed', 1]]);
+    // The check ran before setup wrote anything: the store holds only the attempt journal.
+    const written = (await store.list(campaign)).map(({ ref }) => ref.uri);
+    expect(written.length).toBeGreaterThan(0);
+    for (const uri of written) expect(uri).toMatch(/\/attempts\/setup-attempt1\.json$/);
+  });
 });

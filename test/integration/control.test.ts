@@ -100,7 +100,7 @@ test('pause, resume, setHyperparameters, stopAfterIteration, audit and fork', as
   }
 
   // Fork at iteration 1 with another beta: iteration 0 of the fork is iteration 1 of ctl.
-  const fork = await forkCampaign(temporal.client, { campaign: 'ctl', iteration: 1, patch: { iterations: 1, update: { beta: 0.5 } }, newCampaign: 'ctl-fork1' });
+  const { handle: fork } = await forkCampaign(temporal.client, { campaign: 'ctl', iteration: 1, patch: { iterations: 1, update: { beta: 0.5 } }, newCampaign: 'ctl-fork1' });
   const forked = await fork.result();
   expect(forked.initial).toEqual(summary.iterations[0].eval);
   const forkAudit = await auditCampaign(temporal.client, store, 'ctl-fork1');

@@ -1,0 +1,21 @@
+/**
+ * The checks of a campaign spec that need no compute: a spec the built-in steps cannot run (policy.source 'onnx',
+ * task 'files', a model context too small for the task, an execution provider that cannot load with fallback
+ * 'none', an etaSchedule that does not decrease) fails here, at the start of setup, before prompt pools are written
+ * or pi0 is trained, instead of minutes later in the step that first trips on it. Each check throws the same
+ * InvalidInputError (or ProviderUnavailableError) that the step would, so the message names the field and the fix.
+ */
+import type { CampaignSpec } from '../../schemas/campaign';
+import { iterationPlan } from '../plans/plan';
+import { resolvedProvider } from '../runtime/sessions';
+import { taskFromSpec } from '../tasks';
+import { resolvedModelConfig } from './common';
+
+export async function checkFeasible(spec: CampaignSpec): Promise<void> {
+  const task = taskFromSpec(spec);
+  resolvedModelConfig(spec, task);
+  for (let t = 1; t <= spec.iterations; t++) iterationPlan(spec, t);
+  // A tiny probe session (milliseconds, cached per process), not the policy's: the provider either loads or not.
+  const { provider, fallback, threads } = spec.execution;
+  await resolvedProvider({ provider, fallback, threads });
+}

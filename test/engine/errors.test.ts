@@ -1,0 +1,150 @@
+/**
+ * Input errors are recognisable as such: every engine throw caused by the spec, data or files is an InvalidInputError
+ * (or CheckpointFormatError / ProviderUnavailableError) whose message names the field and the fix, and its name
+ * survives the worker-thread boundary, which is what the activities classify by.
+ */
+import { CheckpointFormatError, decodeCheckpoint } from '../../engine/checkpoint';
+import { InvalidInputError, isInputError } from '../../engine/errors';
+import type { PolicyRuntime } from '../../engine/model/api';
+import { checkSequences, checkTokens } from '../../engine/model/batch';
+import { initPolicy, validateConfig } from '../../engine/model/gpt';
+import { assertLossName } from '../../engine/model/losses';
+import { checkTensors } from '../../engine/model/validate';
+import { iterationPlan } from '../../engine/plans/plan';
+import { hostPolicyRuntime } from '../../engine/runtime/hosted';
+import { ProviderUnavailableError, resolvedProvider } from '../../engine/runtime/sessions';
+import { resolvedModelConfig } from '../../engine/steps/common';
+import { checkFeasible } from '../../engine/steps/feasibility';
+import { taskFromSpec } from '../../engine/tasks';
+import { TINY } from './model/reference';
+import { tinySpec } from './steps/tiny-spec';
+
+/** The error `fn` throws (or its promise rejects with); fails the test when it does not throw. */
+async function thrown(fn: () => unknown): Promise<Error> {
+  try {
+    await fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(Error);
+    return e as Error;
+  }
+  throw new Error('expected an error, got none');
+}
+
+async function expectInputError(fn: () => unknown, message: RegExp, name = 'InvalidInputError'): Promise<Error> {
+  const err = await thrown(fn);
+  expect(err.name).toBe(name);
+  expect(err).toBeInstanceOf(InvalidInputError);
+  expect(isInputError(err)).toBe(true);
+  expect(err.message).toMatch(message);
+  return err;
+}
+
+const onnxPolicy = tinySpec({ policy: { source: 'onnx', decoder: 'decoder.onnx', tokenizer: 'tokenizer.json' } });
+const filesTask = tinySpec({ task: { name: 'files', prompts: 'p.jsonl', evalPrompts: 'e.jsonl' } });
+const shortContext = tinySpec({ policy: { source: 'builtin', model: { dModel: 16, layers: 1, heads: 2, context: 4 } } });
+const cudaNoFallback = tinySpec({ execution: { provider: 'cuda', fallback: 'none' } });
+
+describe('spec errors of the steps', () => {
+  it('policy.source onnx names the field and the fix', async () => {
+    await expectInputError(() => resolvedModelConfig(onnxPolicy, taskFromSpec(onnxPolicy)), /policy\.source 'onnx'.*set policy\.source to 'builtin'/);
+  });
+
+  it('a model context too short for the task names policy.model.context', async () => {
+    await expectInputError(() => resolvedModelConfig(shortContext, taskFromSpec(shortContext)), /policy\.model\.context is 4 .*raise policy\.model\.context/);
+  });
+
+  it('a files task names task.name', async () => {
+    await expectInputError(() => taskFromSpec(filesTask), /task\.name 'files'.*'bandit' and 'text'/);
+  });
+
+  it('an iteration outside the campaign names spec.iterations', async () => {
+    await expectInputError(() => iterationPlan(tinySpec(), 3), /iteration must be an integer in \[1, 2\] \(spec\.iterations\), got 3/);
+  });
+
+  it('an etaSchedule that does not decrease names rejectionSampling.etaSchedule', async () => {
+    const spec = tinySpec({ algorithm: 'offline-multistep-rs', rejectionSampling: { candidates: 6, accepted: 2, etaSchedule: [0.1, 0.5] } });
+    await expectInputError(() => { for (let t = 1; t <= spec.iterations; t++) iterationPlan(spec, t); }, /rejectionSampling\.etaSchedule must be strictly decreasing/);
+  });
+});
+
+describe('model input errors', () => {
+  const config = { ...TINY };
+
+  it('a bad model config names the field', async () => {
+    await expectInputError(() => validateConfig({ ...config, heads: 3 }), /dModel \(16\) must be divisible by heads \(3\)/);
+  });
+
+  it('weights of the wrong shape name the tensor and the expected shape', async () => {
+    const weights = initPolicy(config, 0);
+    const t = weights.get('transformer.wte.weight')!;
+    weights.set('transformer.wte.weight', { ...t, shape: [t.shape[1], t.shape[0]] });
+    await expectInputError(() => checkTensors(config, weights, 'lm', 'weights'), /'transformer\.wte\.weight' has shape \[16,11\] but the model expects \[11,16\]/);
+  });
+
+  it('token ids out of range and rows over the context name the row and the fix', async () => {
+    await expectInputError(() => checkTokens([[1, 11]], config.vocab, 'prompts'), /prompts\[0\]\[1\] = 11 is not a token id.*vocab must agree/);
+    await expectInputError(() => checkSequences(config, [[1, 2, 3, 4, 5, 6, 7, 8, 9]], [[1, 2, 3, 4, 5, 6, 7, 8]]), /exceeds the model context of 16; shorten it or raise model\.context/);
+  });
+
+  it('an unknown loss names update.loss', async () => {
+    await expectInputError(() => assertLossName('hinge-squared'), /unknown preference loss 'hinge-squared'; update\.loss must be one of/);
+  });
+
+  it('a corrupt checkpoint is a CheckpointFormatError naming the file', async () => {
+    const err = await expectInputError(() => decodeCheckpoint(new Uint8Array([1, 2, 3]), 'store://c/iter-1/update/policy.safetensors'), /store:\/\/c\/iter-1\/update\/policy\.safetensors: not a valid safetensors file/, 'CheckpointFormatError');
+    expect(err).toBeInstanceOf(CheckpointFormatError);
+  });
+
+  it('a provider that cannot load with fallback none is a ProviderUnavailableError with the fix', async () => {
+    // Premise: the CPU build of onnxruntime-node is installed, so the CUDA provider cannot load here.
+    const err = await expectInputError(() => resolvedProvider({ provider: 'cuda', fallback: 'none', threads: 1 }), /execution provider 'cuda' cannot load.*set execution\.fallback: cpu/, 'ProviderUnavailableError');
+    expect(err).toBeInstanceOf(ProviderUnavailableError);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await expect(resolvedProvider({ provider: 'cuda', fallback: 'cpu', threads: 1 })).resolves.toBe('cpu');
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/Falling back to the CPU provider/));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('across the worker-thread boundary', () => {
+  let hosted: PolicyRuntime | undefined;
+  afterAll(async () => { await hosted?.dispose(); });
+
+  it('an input error keeps its name (at start-up and per call), so it can be classified', async () => {
+    const atStart = await thrown(() => hostPolicyRuntime({ ...TINY, heads: 3 }));
+    expect(atStart.name).toBe('InvalidInputError');
+    expect(isInputError(atStart)).toBe(true);
+    expect(atStart.message).toMatch(/must be divisible by heads \(3\)/);
+
+    hosted = await hostPolicyRuntime(TINY);
+    const runtime = hosted;
+    const sampling = { temperatures: [1], topK: 0, topP: 1, maxNewTokens: 15, stopTokens: [], seed: 1 };
+    const perCall = await thrown(() => runtime.sample(initPolicy(TINY, 0), [[1, 2]], sampling));
+    expect(perCall.name).toBe('InvalidInputError');
+    expect(isInputError(perCall)).toBe(true);
+    expect(perCall.message).toMatch(/2 prompt tokens \+ maxNewTokens 15 exceeds the model context of 16; lower sampling\.maxNewTokens or raise model\.context/);
+  });
+
+  it('a plain error (a bug, not input) is not an input error', () => {
+    expect(isInputError(new Error('internal: graph output is missing'))).toBe(false);
+    expect(isInputError('InvalidInputError')).toBe(false);
+  });
+});
+
+describe('checkFeasible: the checks setup runs before any compute', () => {
+  it.each([
+    ['policy.source onnx', onnxPolicy, /policy\.source 'onnx'/, 'InvalidInputError'],
+    ['a files task', filesTask, /task\.name 'files'/, 'InvalidInputError'],
+    ['a context too small', shortContext, /raise policy\.model\.context/, 'InvalidInputError'],
+    ['cuda with fallback none', cudaNoFallback, /execution provider 'cuda' cannot load/, 'ProviderUnavailableError'],
+  ])('refuses %s', async (_what, spec, message, name) => {
+    await expectInputError(() => checkFeasible(spec), message, name);
+  });
+
+  it('passes a spec the steps can run', async () => {
+    await expect(checkFeasible(tinySpec())).resolves.toBeUndefined();
+  });
+});
