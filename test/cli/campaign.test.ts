@@ -97,15 +97,17 @@ describe('prefloop campaign commands', () => {
     expect(fs.readFileSync(both.report, 'utf8').match(/<section class="campaign"/g)).toHaveLength(2);
   }, 180_000);
 
+  const STEER_ITERATIONS = 40;
   it('pause, set (invalid then valid), resume and stop steer a running campaign', async () => {
-    const started = await json(['run', spec('steer', 8)]);
+    // Many iterations, so that the campaign is still running when `stop` arrives even on a loaded machine.
+    const started = await json(['run', spec('steer', STEER_ITERATIONS)]);
     expect(started.campaign).toBe('steer');
     expect((await runCli(['pause', 'steer'], env)).code).toBe(0);
     const paused = await waitFor('the pause to show', async () => {
       const s = await json(['status', 'steer']);
       return s.status?.paused ? s : undefined;
     });
-    expect(paused.status.completed).toBeLessThan(8);
+    expect(paused.status.completed).toBeLessThan(STEER_ITERATIONS);
 
     const invalid = await runCli(['set', 'steer', 'update.beta=-1'], env);
     expect(invalid.code).toBe(2);
@@ -130,7 +132,7 @@ describe('prefloop campaign commands', () => {
       return s.workflowStatus === 'completed' ? s : undefined;
     }, 90_000);
     expect(finished.summary.stoppedEarly).toBe(true);
-    expect(finished.summary.iterations.length).toBeLessThan(8);
+    expect(finished.summary.iterations.length).toBeLessThan(STEER_ITERATIONS);
     const betas = finished.summary.iterations.map((r: { iteration: number; hyperparameters: { update: { beta: number } } }) => [r.iteration, r.hyperparameters.update.beta]);
     expect(betas).toContainEqual([applied.appliesFrom, 0.25]);
 
