@@ -81,14 +81,15 @@ export const RewardSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('onnx').describe('Optimum-exported sequence-classification reward model (input_ids, attention_mask -> logits).'),
-    model: filePath.describe('The reward model\'s .onnx file.'),
-    tokenizer: filePath.optional().describe('Its tokenizer.json; defaults to the policy\'s tokenizer.'),
+    model: filePath.describe('The reward model\'s .onnx file, under the artifact store\'s root and written relative to it (inputs/rm.onnx for <store root>/inputs/rm.onnx); a path leaving the root is refused.'),
+    tokenizer: filePath.optional().describe('Its tokenizer.json, under the store root like model; defaults to the task\'s own token ids.'),
   }),
   z.strictObject({
     kind: z.literal('bt-model').describe('The paper\'s r_MLE: a Bradley-Terry model re-fitted each iteration on all preferences collected so far.'),
     oracleTemperature: z.number().positive().default(1).describe('Noise of the oracle that labels the preferences it is fitted on.'),
-    steps: positiveInt.default(200).describe('Optimizer steps per re-fit.'),
-    lr: z.number().positive().default(1e-2).describe('Learning rate of the re-fit.'),
+    model: z.enum(['linear', 'neural']).default('linear').describe('linear: Bradley-Terry linear in the task\'s feature map, fitted exactly by Newton\'s method. neural: the policy\'s GPT trunk with a scalar head, trained by AdamW on the tokens and warm-started from the previous iteration\'s reward model.'),
+    steps: positiveInt.default(200).describe('Per re-fit: Newton iterations (linear) or AdamW minibatch steps (neural).'),
+    lr: z.number().positive().default(1e-2).describe('AdamW learning rate of the neural re-fit (neural only; the linear fit has none).'),
   }),
 ]);
 

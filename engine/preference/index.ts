@@ -6,3 +6,5 @@ export * from './bt-model';
 export * from './length-penalty';
 export * from './onnx-reward';
 export { normal, gumbel, permutation, sigmoid } from './random';
+export * from './neural-bt';
+export * from './user-file';

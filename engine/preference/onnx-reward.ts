@@ -3,22 +3,33 @@
  * (int64 [batch, seq]), output logits [batch, labels]. One label is the reward; two labels (negative, positive)
  * give the reward logit[1] - logit[0]. Sequences are prompt + response, right-padded with `padId`.
  * A model with its own tokenizer (reward.source.tokenizer) sees the task's text re-encoded by that tokenizer.
+ * Both files are spec paths, read only from inside the store root (user-file.ts).
  */
 import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { RuntimeOptions } from '../model/api';
 import { loadHfTokenizer } from '../tokenizer';
 import { InvalidInputError } from '../errors';
+import { requireUserFile } from './user-file';
 
 const ROWS_PER_RUN = 64;
+const ONNX_MODEL = 'an Optimum-exported sequence-classification model.onnx';
+const TOKENIZER = 'the reward model\'s tokenizer.json';
+
+/** Confinement and existence of reward.source.model and .tokenizer, without loading them (setup's early check). */
+export async function checkOnnxRewardFiles(root: string, model: string, tokenizer: string | undefined): Promise<void> {
+  await requireUserFile(root, 'reward.source.model', model, ONNX_MODEL);
+  if (tokenizer !== undefined) await requireUserFile(root, 'reward.source.tokenizer', tokenizer, TOKENIZER);
+}
 
 export interface OnnxRewardModel {
   readonly file: string;
   score(prompts: number[][], responses: number[][]): Promise<Float64Array>;
 }
 
-export async function loadOnnxRewardModel(file: string, options: Pick<RuntimeOptions, 'threads'> & { padId?: number }): Promise<OnnxRewardModel> {
-  if (!fs.existsSync(file)) throw new InvalidInputError(`reward.source.model: file '${file}' does not exist; give the path of an Optimum-exported sequence-classification model.onnx`);
+/** `specPath` is reward.source.model as the spec writes it, relative to the store `root`. */
+export async function loadOnnxRewardModel(root: string, specPath: string, options: Pick<RuntimeOptions, 'threads'> & { padId?: number }): Promise<OnnxRewardModel> {
+  const file = await requireUserFile(root, 'reward.source.model', specPath, ONNX_MODEL);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(fs.readFileSync(file), {
@@ -66,8 +77,9 @@ export async function loadOnnxRewardModel(file: string, options: Pick<RuntimeOpt
 /** Maps the task's token ids to the reward model's: render to text, encode with the model's tokenizer.json. */
 export interface Retokenizer { padId: number; encode(ids: number[]): number[] }
 
-export function retokenizerFor(tokenizerFile: string, render: (ids: number[]) => string): Retokenizer {
-  if (!fs.existsSync(tokenizerFile)) throw new InvalidInputError(`reward.source.tokenizer: file '${tokenizerFile}' does not exist; give the reward model's tokenizer.json`);
+/** `specPath` is reward.source.tokenizer as the spec writes it, relative to the store `root`. */
+export async function retokenizerFor(root: string, specPath: string, render: (ids: number[]) => string): Promise<Retokenizer> {
+  const tokenizerFile = await requireUserFile(root, 'reward.source.tokenizer', specPath, TOKENIZER);
   const tokenizer = loadHfTokenizer(fs.readFileSync(tokenizerFile, 'utf8'), {}, tokenizerFile);
   return { padId: tokenizer.padId, encode: (ids) => tokenizer.encode(render(ids)) };
 }

@@ -4,15 +4,19 @@
  * 'none', an etaSchedule that does not decrease) fails here, at the start of setup, before prompt pools are written
  * or pi0 is trained, instead of minutes later in the step that first trips on it. Each check throws the same
  * InvalidInputError (or ProviderUnavailableError) that the step would, so the message names the field and the fix.
+ * Given the store root, it also refuses an ONNX reward model (or its tokenizer) that is missing or outside the root.
  */
 import type { CampaignSpec } from '../../schemas/campaign';
 import { iterationPlan } from '../plans/plan';
+import { checkOnnxRewardFiles } from '../preference/onnx-reward';
 import { resolvedProvider } from '../runtime/sessions';
 import { taskFromSpec } from '../tasks';
 import { resolvedModelConfig } from './common';
 
-export async function checkFeasible(spec: CampaignSpec): Promise<void> {
+export async function checkFeasible(spec: CampaignSpec, storeRoot?: string): Promise<void> {
   const task = taskFromSpec(spec);
+  const source = spec.reward.source;
+  if (storeRoot !== undefined && source.kind === 'onnx') await checkOnnxRewardFiles(storeRoot, source.model, source.tokenizer);
   resolvedModelConfig(spec, task);
   for (let t = 1; t <= spec.iterations; t++) iterationPlan(spec, t);
   // A tiny probe session (milliseconds, cached per process), not the policy's: the provider either loads or not.

@@ -4,21 +4,29 @@
  *   task's verbosity bias).
  * - bt-oracle: the utilities the simulated human perceives, r + temperature * Gumbel; pairs chosen on them are
  *   Bradley-Terry labels (see preference/oracle.ts).
- * - onnx: the user's sequence-classification reward model.
- * - bt-model: r_MLE, a linear Bradley-Terry model on the task's features, re-fitted here on every preference pair of
- *   iterations 0..t-1 (its fit is written as rank/reward-model.json). Before any preference exists, the first
- *   batch is ranked by the simulated human (as bt-oracle) to bootstrap it.
+ * - onnx: the user's sequence-classification reward model, read from under the store root (preference/user-file.ts).
+ * - bt-model: r_MLE, re-fitted here on every preference pair of iterations 0..t-1. model 'linear': Bradley-Terry
+ *   linear in the task's features, fitted by Newton (rank/reward-model.json). model 'neural': the policy's trunk
+ *   with a scalar head, `steps` AdamW minibatch steps at `lr`, warm-started from the previous iteration's reward
+ *   model (rank/reward-model.safetensors: a prefloop checkpoint with AdamW moments, whose metadata warmStart is
+ *   the sha256 it started from) or else from a seeded init. Before any preference exists, the first batch is
+ *   ranked by the simulated human (as bt-oracle) to bootstrap it.
  * Labels are counted where pairs are made (filter), so rank reports 0.
  */
-import type { ArtifactRef } from '../../schemas/artifacts';
+import { MEDIA_TYPES, type ArtifactRef } from '../../schemas/artifacts';
+import type { RewardRuntime, TrainState } from '../model/api';
+import { initRewardModel } from '../model/gpt';
+import { createRewardRuntime } from '../model/reward-runtime';
 import { fitLinearBT, linearReward, type LinearRewardModel } from '../preference/bt-model';
+import { fitNeuralBT } from '../preference/neural-bt';
+import { hostRewardRuntime } from '../runtime/hosted';
 import { lengthPenalized } from '../preference/length-penalty';
 import { loadOnnxRewardModel, retokenizerFor } from '../preference/onnx-reward';
 import { perceivedUtilities } from '../preference/oracle';
 import type { Pair, Sample, ScoredSample } from '../preference/types';
 import type { Task } from '../tasks';
-import { findOutput, keyOf, putJson, readRows, rngOf, taskOf } from './common';
-import type { Rng } from './engine-parts';
+import { checkAborted, findOutput, keyOf, putJson, readRows, resolvedModelConfig, rngOf, taskOf } from './common';
+import { decodeCheckpoint, encodeCheckpoint, type Rng } from './engine-parts';
 import { stepPlan } from './plan-of';
 import type { RankInput, RankOutput, StepContext } from './types';
 import { InvalidInputError } from '../errors';
@@ -76,6 +84,44 @@ async function fitRewardModel(ctx: StepContext, task: Task): Promise<LinearRewar
   return model;
 }
 
+/** Pairs per AdamW step of the neural fit: a few dozen pairs per iteration is the scale of these campaigns. */
+const NEURAL_BATCH = 16;
+const NEURAL_MODEL = 'reward-model.safetensors';
+
+async function createRewardModelRuntime(ctx: StepContext, task: Task): Promise<RewardRuntime> {
+  const config = resolvedModelConfig(ctx.spec, task);
+  const { provider, fallback, threads } = ctx.spec.execution;
+  // Off the event loop in Temporal workers, like the policy (compute-placement.ts).
+  return ctx.compute === 'worker-thread' ? hostRewardRuntime(config, { provider, fallback, threads }) : createRewardRuntime(config, { provider, fallback, threads });
+}
+
+/**
+ * The neural r_MLE's scores of `flat`, after re-fitting it on every preference so far; undefined before any exists.
+ * A re-run after a crash warm-starts from the same previous-iteration model, so it writes the same bytes.
+ */
+async function neuralRewardScores(ctx: StepContext, task: Task, flat: Sample[]): Promise<Float64Array | undefined> {
+  const prefs = await preferencesSoFar(ctx);
+  if (prefs.length === 0) return undefined;
+  const source = ctx.spec.reward.source;
+  if (source.kind !== 'bt-model') throw new Error('neuralRewardScores: reward.source.kind is not bt-model');
+  // One stream for the whole fit (init seed, then minibatch order); its single id keeps it apart from (stage, group).
+  const rng = rngOf(ctx, 'rank', 0);
+  const initSeed = rng.nextUint32();
+  const runtime = await createRewardModelRuntime(ctx, task);
+  try {
+    const previous = ctx.iteration > 1 ? await ctx.store.find(keyOf(ctx, 'rank', NEURAL_MODEL, ctx.iteration - 1)) : undefined;
+    const start: TrainState = previous
+      ? decodeCheckpoint(await ctx.store.get(previous), previous.uri).state
+      : { weights: initRewardModel(runtime.config, initSeed), m: new Map(), v: new Map(), step: 0 };
+    const fit = await fitNeuralBT(runtime, start, prefs, { steps: source.steps, lr: source.lr, batchSize: NEURAL_BATCH, rng, checkAborted: () => checkAborted(ctx) });
+    const extra = { preferences: String(prefs.length), loss: String(fit.loss), accuracy: String(fit.accuracy), warmStart: previous ? previous.sha256 : 'init' };
+    await ctx.store.put(keyOf(ctx, 'rank', NEURAL_MODEL), encodeCheckpoint({ config: runtime.config, state: fit.state }, extra), MEDIA_TYPES.safetensors);
+    return await runtime.score(fit.state.weights, flat.map((s) => s.prompt), flat.map((s) => s.response));
+  } finally {
+    await runtime.dispose();
+  }
+}
+
 export async function rank(ctx: StepContext, input: RankInput): Promise<RankOutput> {
   const outputKey = keyOf(ctx, 'rank', 'output.json');
   const done = await findOutput<RankOutput>(ctx.store, outputKey);
@@ -90,13 +136,15 @@ export async function rank(ctx: StepContext, input: RankInput): Promise<RankOutp
   let onnxScores: Float64Array | undefined;
   if (source.kind === 'onnx') {
     // Without a tokenizer the model reads the task's own token ids; with one, the task's text re-encoded.
-    const retokenizer = source.tokenizer ? retokenizerFor(source.tokenizer, (ids) => task.render(ids)) : undefined;
-    const model = await loadOnnxRewardModel(source.model, { threads: ctx.spec.execution.threads, padId: retokenizer?.padId });
+    const retokenizer = source.tokenizer ? await retokenizerFor(ctx.store.root, source.tokenizer, (ids) => task.render(ids)) : undefined;
+    const model = await loadOnnxRewardModel(ctx.store.root, source.model, { threads: ctx.spec.execution.threads, padId: retokenizer?.padId });
     const flat = groups.flat();
     const encode = retokenizer ? (ids: number[]) => retokenizer.encode(ids) : (ids: number[]) => ids;
     onnxScores = await model.score(flat.map((s) => encode(s.prompt)), flat.map((s) => encode(s.response)));
   }
-  const rewardModel = source.kind === 'bt-model' ? await fitRewardModel(ctx, task) : undefined;
+  const neural = source.kind === 'bt-model' && source.model === 'neural';
+  const rewardModel = source.kind === 'bt-model' && !neural ? await fitRewardModel(ctx, task) : undefined;
+  const neuralScores = neural ? await neuralRewardScores(ctx, task, groups.flat()) : undefined;
 
   let at = 0;
   groups.forEach((group, g) => {
@@ -106,9 +154,9 @@ export async function rank(ctx: StepContext, input: RankInput): Promise<RankOutp
       case 'gold': rewards = rater; break;
       case 'bt-oracle': rewards = perceivedPerResponse(group, rater, source.temperature, rngOf(ctx, 'rank', stage, g)); break;
       case 'bt-model':
-        rewards = rewardModel
-          ? group.map((s) => linearReward(rewardModel, task.features(s.prompt, s.response)))
-          : perceivedPerResponse(group, rater, source.oracleTemperature, rngOf(ctx, 'rank', stage, g));
+        if (neuralScores) rewards = group.map((_, i) => neuralScores[at + i]);
+        else if (rewardModel) rewards = group.map((s) => linearReward(rewardModel, task.features(s.prompt, s.response)));
+        else rewards = perceivedPerResponse(group, rater, source.oracleTemperature, rngOf(ctx, 'rank', stage, g));
         break;
       case 'onnx': rewards = group.map((_, i) => onnxScores![at + i]); break;
       default: throw new InvalidInputError(`reward.source.kind '${String((source as { kind: string }).kind)}' is not known`);

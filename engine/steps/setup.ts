@@ -47,7 +47,7 @@ async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
 export async function setup(ctx0: StepContext): Promise<SetupOutput> {
   const ctx: StepContext = { ...ctx0, iteration: 0 };
   // An impossible spec fails here, in setup's first attempt, before any artifact is written or pi0 is trained.
-  await checkFeasible(ctx.spec);
+  await checkFeasible(ctx.spec, ctx.store.root);
   const outputKey = keyOf(ctx, 'setup', 'output.json');
   const done = await findOutput<SetupOutput>(ctx.store, outputKey);
   if (done) return done;

@@ -3,6 +3,9 @@
  * (or CheckpointFormatError / ProviderUnavailableError) whose message names the field and the fix, and its name
  * survives the worker-thread boundary, which is what the activities classify by.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { CheckpointFormatError, decodeCheckpoint } from '../../engine/checkpoint';
 import { InvalidInputError, isInputError } from '../../engine/errors';
 import type { PolicyRuntime } from '../../engine/model/api';
@@ -146,5 +149,20 @@ describe('checkFeasible: the checks setup runs before any compute', () => {
 
   it('passes a spec the steps can run', async () => {
     await expect(checkFeasible(tinySpec())).resolves.toBeUndefined();
+  });
+
+  it('given the store root, refuses an ONNX reward model that is missing or outside the root', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-feasible-'));
+    try {
+      const onnxReward = (model: string, tokenizer?: string) => tinySpec({ reward: { source: { kind: 'onnx', model, tokenizer } } });
+      await expectInputError(() => checkFeasible(onnxReward('inputs/rm.onnx'), root), /^reward\.source\.model: file 'inputs\/rm\.onnx' does not exist/, 'InvalidInputError');
+      await expectInputError(() => checkFeasible(onnxReward('../rm.onnx'), root), /^reward\.source\.model: path "\.\.\/rm\.onnx" is refused/, 'InvalidInputError');
+      fs.mkdirSync(path.join(root, 'inputs'));
+      fs.writeFileSync(path.join(root, 'inputs', 'rm.onnx'), '');
+      await expectInputError(() => checkFeasible(onnxReward('inputs/rm.onnx', '/etc/hosts'), root), /^reward\.source\.tokenizer: path .* is refused/, 'InvalidInputError');
+      await expect(checkFeasible(onnxReward('inputs/rm.onnx'), root)).resolves.toBeUndefined();
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { ALGORITHMS } from '../../../schemas/campaign';
 import { CampaignSummarySchema } from '../../../schemas/results';
+import { decodeCheckpoint } from '../../../engine/checkpoint/checkpoint';
 import { runCampaign } from '../../../engine/runner';
 import { disposeRuntimes } from '../../../engine/steps';
 import type { UpdateCursor } from '../../../engine/steps/update';
@@ -25,6 +26,26 @@ describe('in-process runner', () => {
     const b = await runCampaign(spec, { store: stores[1].store, campaign: 'twice-b' });
     expect(b.finalCheckpoint.sha256).toBe(a.finalCheckpoint.sha256);
     expect(b.iterations.map((r) => r.eval)).toEqual(a.iterations.map((r) => r.eval));
+  });
+
+  it('a bt-model neural campaign completes, warm-starts its reward model, and is deterministic', async () => {
+    const spec = tinySpec({ algorithm: 'online-iterative-dpo', name: 'neural-rm', iterations: 3, reward: { source: { kind: 'bt-model', model: 'neural', steps: 6, lr: 1e-2 } } });
+    const a = await runCampaign(spec, { store: stores[0].store, campaign: 'neural-a' });
+    const b = await runCampaign(spec, { store: stores[1].store, campaign: 'neural-b' });
+    expect(a.iterations).toHaveLength(3);
+    expect(b.finalCheckpoint.sha256).toBe(a.finalCheckpoint.sha256);
+    const key = (campaign: string, iteration: number) => ({ campaign, iteration, step: 'rank' as const, name: 'reward-model.safetensors' });
+    // Iteration 1 has no preferences yet (the oracle bootstraps it); 2 fits from a seeded init; 3 continues 2's model.
+    expect(await stores[0].store.find(key('neural-a', 1))).toBeUndefined();
+    const second = (await stores[0].store.find(key('neural-a', 2)))!;
+    const third = (await stores[0].store.find(key('neural-a', 3)))!;
+    expect((await stores[1].store.find(key('neural-b', 3)))!.sha256).toBe(third.sha256);
+    const m2 = decodeCheckpoint(await stores[0].store.get(second));
+    const m3 = decodeCheckpoint(await stores[0].store.get(third));
+    expect(m2.metadata.warmStart).toBe('init');
+    expect(m3.metadata.warmStart).toBe(second.sha256);
+    expect([m2.state.step, m3.state.step]).toEqual([6, 12]);
+    expect(m3.state.weights.has('score.weight')).toBe(true);
   });
 
   it('a campaign whose update is interrupted after k steps and resumed ends with the same checkpoint', async () => {

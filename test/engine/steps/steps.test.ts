@@ -27,7 +27,7 @@ describe('step functions', () => {
     const samples = [];
     for (let shard = 0; shard < 2; shard++) samples.push((await sampleShard(c1, { policy: s.pi0, prompts: s.trainPrompts, shard, shards: 2 })).samples);
     const ranked = await rank(c1, { samples });
-    return { s, ranked, filtered: await filter(c1, { scored: ranked.scored }) };
+    return { s, samples, ranked, filtered: await filter(c1, { scored: ranked.scored }) };
   }
 
   it('setup trains pi0 once (cached across campaigns) and a finished step returns its output without recomputing', async () => {
@@ -108,6 +108,30 @@ describe('step functions', () => {
     }
   });
 
+  it('a neural bt-model ranks with the reward model it fits, the same inline and on a worker thread', async () => {
+    const spec = tinySpec({ algorithm: 'hybrid', reward: { source: { kind: 'bt-model', model: 'neural', steps: 3 } } });
+    const { samples, ranked } = await pairsOf(spec, 'neural-inline');
+    // Campaign 'neural-worker' has the same D_off (setup) and ranks the same samples, off the event loop.
+    await setup(ctx(spec, 'neural-worker', 0));
+    const onWorker = await rank(ctx(spec, 'neural-worker', 1, { compute: 'worker-thread' }), { samples });
+    expect(onWorker.scored.sha256).toBe(ranked.scored.sha256);
+    const model = (campaign: string) => store.find({ campaign, iteration: 1, step: 'rank', name: 'reward-model.safetensors' });
+    expect((await model('neural-worker'))!.sha256).toBe((await model('neural-inline'))!.sha256);
+    // The rewards are the model's, not the rater's: they differ from raterReward on some sample.
+    const scored = await rows<ScoredSample>(store, ranked.scored);
+    expect(scored.some((r) => Math.abs(r.reward - r.raterReward) > 1e-6)).toBe(true);
+    expect(await store.find({ campaign: 'neural-inline', iteration: 1, step: 'rank', name: 'reward-model.json' })).toBeUndefined();
+  });
+
+  it('a reward model path that escapes the store root is refused, naming reward.source.model', async () => {
+    for (const model of ['../outside.onnx', '/etc/passwd']) {
+      const spec = tinySpec({ reward: { source: { kind: 'onnx', model } } });
+      const err = await pairsOf(spec, 'escape').catch((e: Error) => e);
+      expect((err as Error).name).toBe('InvalidInputError');
+      expect((err as Error).message).toMatch(/^reward\.source\.model: path .* is refused/);
+    }
+  });
+
   it('an ONNX reward source scores every sample with the user model, minus the length penalty', async () => {
     // logits = sum over prompt + response tokens of table[token]: a model whose scores the test can recompute.
     const table = [0.5, -1, 2];
@@ -115,9 +139,10 @@ describe('step functions', () => {
     const ids = g.input('input_ids', 'int64', ['batch', 'seq']);
     const mask = g.input('attention_mask', 'int64', ['batch', 'seq']);
     g.output(g.reduceSum(g.mul(g.gather(g.constant(table, 'float32', [3]), ids), g.cast(mask, 'float32')), [1], true), 'logits');
-    const file = path.join(store.root, 'user-reward.onnx');
-    fs.writeFileSync(file, g.toBytes());
-    const spec = tinySpec({ reward: { source: { kind: 'onnx', model: file }, lengthPenalty: 0.1 } });
+    // User files live under the store root; the spec names them relative to it.
+    fs.mkdirSync(path.join(store.root, 'inputs'), { recursive: true });
+    fs.writeFileSync(path.join(store.root, 'inputs', 'user-reward.onnx'), g.toBytes());
+    const spec = tinySpec({ reward: { source: { kind: 'onnx', model: 'inputs/user-reward.onnx' }, lengthPenalty: 0.1 } });
     const { ranked } = await pairsOf(spec, 'onnx-source');
     const scored = await rows<ScoredSample>(store, ranked.scored);
     for (const r of scored) {
