@@ -14,7 +14,8 @@ import type { ResolvedModelConfig } from './api';
 import type { Feeds } from './sessions';
 import { InvalidInputError } from '../errors';
 
-function int64(values: number[] | BigInt64Array, dims: number[]): ort.Tensor {
+/** An int64 tensor from plain numbers (converted) or an already-built BigInt64Array (used as is). */
+export function int64(values: number[] | BigInt64Array, dims: number[]): ort.Tensor {
   const data = values instanceof BigInt64Array ? values : BigInt64Array.from(values, (v) => BigInt(v));
   return new ort.Tensor('int64', data, dims);
 }
@@ -49,70 +50,82 @@ export function checkSequences(config: ResolvedModelConfig, prompts: number[][],
   });
 }
 
+interface RightPadded {
+  ids: BigInt64Array;
+  attention: BigInt64Array;
+  positions: BigInt64Array;
+}
+
+/** `rows` right-padded (or cut) to `seq` columns; positions are 0..seq-1 in every row (see the file comment). */
+function packRightPadded(rows: number[][], seq: number): RightPadded {
+  const ids = new BigInt64Array(rows.length * seq);
+  const attention = new BigInt64Array(rows.length * seq);
+  const positions = new BigInt64Array(rows.length * seq);
+  rows.forEach((tokens, r) => {
+    for (let t = 0; t < seq; t++) {
+      const k = r * seq + t;
+      positions[k] = BigInt(t);
+      if (t < tokens.length) {
+        ids[k] = BigInt(tokens[t]);
+        attention[k] = 1n;
+      }
+    }
+  });
+  return { ids, attention, positions };
+}
+
+function rightPaddedFeeds({ ids, attention, positions }: RightPadded, dims: number[]): Feeds {
+  return { input_ids: int64(ids, dims), attention_mask: int64(attention, dims), position_ids: int64(positions, dims) };
+}
+
 /**
  * Right-padded rows for the scoring and training graphs. The last token of each row is never an input
  * (nothing is predicted from it), so `sequence_length` is the longest row minus one.
  */
 export function packSequences(prompts: number[][], responses: number[][], dtype: 'float32' | 'float64' = 'float32'): Feeds {
-  const rows = prompts.length;
-  const lengths = prompts.map((p, i) => p.length + responses[i].length);
-  const seq = Math.max(1, Math.max(...lengths) - 1);
-  const ids = new BigInt64Array(rows * seq);
-  const attention = new BigInt64Array(rows * seq);
-  const positions = new BigInt64Array(rows * seq);
-  const targets = new BigInt64Array(rows * seq);
-  const mask = dtype === 'float64' ? new Float64Array(rows * seq) : new Float32Array(rows * seq);
-  for (let r = 0; r < rows; r++) {
-    const tokens = prompts[r].concat(responses[r]);
-    for (let t = 0; t < seq; t++) {
-      const k = r * seq + t;
-      positions[k] = BigInt(t);
-      if (t < tokens.length) {
-        ids[k] = BigInt(tokens[t]);
-        attention[k] = 1n;
-      }
-      if (t + 1 < tokens.length) {
-        targets[k] = BigInt(tokens[t + 1]);
-        if (t + 1 >= prompts[r].length) mask[k] = 1;
-      }
+  const rows = prompts.map((p, i) => p.concat(responses[i]));
+  const seq = Math.max(1, Math.max(...rows.map((tokens) => tokens.length)) - 1);
+  const targets = new BigInt64Array(rows.length * seq);
+  const mask = dtype === 'float64' ? new Float64Array(rows.length * seq) : new Float32Array(rows.length * seq);
+  rows.forEach((tokens, r) => {
+    for (let t = 0; t < seq && t + 1 < tokens.length; t++) {
+      targets[r * seq + t] = BigInt(tokens[t + 1]);
+      if (t + 1 >= prompts[r].length) mask[r * seq + t] = 1;
     }
-  }
+  });
+  const dims = [rows.length, seq];
   return {
-    input_ids: int64(ids, [rows, seq]),
-    attention_mask: int64(attention, [rows, seq]),
-    position_ids: int64(positions, [rows, seq]),
-    target_ids: int64(targets, [rows, seq]),
-    response_mask: new ort.Tensor(dtype, mask, [rows, seq]),
+    ...rightPaddedFeeds(packRightPadded(rows, seq), dims),
+    target_ids: int64(targets, dims),
+    response_mask: new ort.Tensor(dtype, mask, dims),
   };
 }
 
 /** Right-padded full rows for the reward graphs, with a one-hot mask on each row's last real token. */
 export function packRewardSequences(prompts: number[][], responses: number[][], dtype: 'float32' | 'float64' = 'float32'): Feeds {
-  const rows = prompts.length;
-  const lengths = prompts.map((p, i) => p.length + responses[i].length);
-  const seq = Math.max(...lengths);
-  const ids = new BigInt64Array(rows * seq);
-  const attention = new BigInt64Array(rows * seq);
-  const positions = new BigInt64Array(rows * seq);
-  const last = dtype === 'float64' ? new Float64Array(rows * seq) : new Float32Array(rows * seq);
-  for (let r = 0; r < rows; r++) {
-    const tokens = prompts[r].concat(responses[r]);
-    for (let t = 0; t < seq; t++) {
-      const k = r * seq + t;
-      positions[k] = BigInt(t);
-      if (t < tokens.length) {
-        ids[k] = BigInt(tokens[t]);
-        attention[k] = 1n;
-      }
-    }
+  const rows = prompts.map((p, i) => p.concat(responses[i]));
+  const seq = Math.max(...rows.map((tokens) => tokens.length));
+  const last = dtype === 'float64' ? new Float64Array(rows.length * seq) : new Float32Array(rows.length * seq);
+  rows.forEach((tokens, r) => {
     last[r * seq + tokens.length - 1] = 1;
+  });
+  const dims = [rows.length, seq];
+  return { ...rightPaddedFeeds(packRightPadded(rows, seq), dims), last_token_mask: new ort.Tensor(dtype, last, dims) };
+}
+
+/** Scores prompt / response rows `chunk` rows per call, so one session run holds a bounded batch; one number per row. */
+export async function scoreInChunks(
+  prompts: number[][],
+  responses: number[][],
+  chunk: number,
+  score: (prompts: number[][], responses: number[][]) => Promise<ArrayLike<number>>,
+): Promise<Float64Array> {
+  const result = new Float64Array(prompts.length);
+  for (let start = 0; start < prompts.length; start += chunk) {
+    const end = Math.min(prompts.length, start + chunk);
+    result.set(await score(prompts.slice(start, end), responses.slice(start, end)), start);
   }
-  return {
-    input_ids: int64(ids, [rows, seq]),
-    attention_mask: int64(attention, [rows, seq]),
-    position_ids: int64(positions, [rows, seq]),
-    last_token_mask: new ort.Tensor(dtype, last, [rows, seq]),
-  };
+  return result;
 }
 
 export interface PromptBatch {
@@ -144,4 +157,3 @@ export function packPrompts(prompts: number[][]): PromptBatch {
   return { width, ids, attention, positions, nextPosition: prompts.map((p) => p.length) };
 }
 
-export { int64 };

@@ -4,13 +4,14 @@
  */
 import { DEFAULT_RUNTIME } from '../runtime/sessions';
 import type { NamedTensors, ResolvedModelConfig, RewardRuntime, RuntimeOptions, TrainState } from './api';
-import { checkSequences, packRewardSequences } from './batch';
+import { checkSequences, packRewardSequences, scoreInChunks } from './batch';
 import { parameterSpecs, validateConfig } from './gpt';
 import { buildBradleyTerryGraph, buildRewardScoreGraph } from './graphs';
 import { GraphSessions, outputScalar, outputTensor, tensorFeeds } from './sessions';
 import { nextState, trainFeeds } from './train-step';
 import { checkOptimizerHyper, checkTensors, checkTrainState, type OptimizerHyper } from './validate';
 
+/** Rows scored per session run; more than the policy's, as a scalar head holds no [rows, seq, vocab] logits. */
 const SCORE_CHUNK = 64;
 
 export async function createRewardRuntime(config: ResolvedModelConfig, options: RuntimeOptions = DEFAULT_RUNTIME): Promise<RewardRuntime> {
@@ -18,19 +19,17 @@ export async function createRewardRuntime(config: ResolvedModelConfig, options: 
   const frozen: ResolvedModelConfig = Object.freeze({ ...config });
   const specs = parameterSpecs(frozen, 'scalar');
   const sessions = new GraphSessions(options);
+  // As in the policy runtime: a provider that cannot load fails here, at creation.
   await sessions.session('score', () => buildRewardScoreGraph(frozen));
 
   async function score(weights: NamedTensors, prompts: number[][], responses: number[][]): Promise<Float64Array> {
     checkTensors(frozen, weights, 'scalar', 'reward model weights');
     checkSequences(frozen, prompts, responses);
-    const result = new Float64Array(prompts.length);
     const weightFeeds = tensorFeeds(weights);
-    for (let start = 0; start < prompts.length; start += SCORE_CHUNK) {
-      const end = Math.min(prompts.length, start + SCORE_CHUNK);
-      const out = await sessions.run('score', () => buildRewardScoreGraph(frozen), { ...weightFeeds, ...packRewardSequences(prompts.slice(start, end), responses.slice(start, end)) });
-      result.set(outputTensor(out, 'rewards').data as Float32Array, start);
-    }
-    return result;
+    return scoreInChunks(prompts, responses, SCORE_CHUNK, async (p, r) => {
+      const out = await sessions.run('score', () => buildRewardScoreGraph(frozen), { ...weightFeeds, ...packRewardSequences(p, r) });
+      return outputTensor(out, 'rewards').data as Float32Array;
+    });
   }
 
   async function btStep(state: TrainState, prompts: number[][], chosen: number[][], rejected: number[][], hyper: OptimizerHyper) {

@@ -10,7 +10,7 @@ import { DEFAULT_RUNTIME } from '../runtime/sessions';
 import type {
   NamedTensors, PolicyRuntime, PreferenceBatch, PreferenceHyper, PreferenceStepMetrics, ResolvedModelConfig, RuntimeOptions, SampleOptions, TrainState,
 } from './api';
-import { checkSequences, checkTokens, int64, packPrompts, packSequences } from './batch';
+import { checkSequences, checkTokens, int64, packPrompts, packSequences, scoreInChunks } from './batch';
 import { headDim, parameterSpecs, validateConfig } from './gpt';
 import { buildDecodeGraph, buildPreferenceGraph, buildScoreGraph, buildSftGraph, PAIR_METRICS } from './graphs';
 import { assertLossName } from './losses';
@@ -117,14 +117,11 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
   async function sequenceLogprobs(weights: NamedTensors, prompts: number[][], responses: number[][]): Promise<Float64Array> {
     checkWeights(weights);
     checkSequences(frozen, prompts, responses);
-    const result = new Float64Array(prompts.length);
     const weightFeeds = tensorFeeds(weights);
-    for (let start = 0; start < prompts.length; start += SCORE_CHUNK) {
-      const end = Math.min(prompts.length, start + SCORE_CHUNK);
-      const out = await sessions.run('score', () => buildScoreGraph(frozen), { ...weightFeeds, ...packSequences(prompts.slice(start, end), responses.slice(start, end)) });
-      result.set(outputTensor(out, 'logps').data as Float32Array, start);
-    }
-    return result;
+    return scoreInChunks(prompts, responses, SCORE_CHUNK, async (p, r) => {
+      const out = await sessions.run('score', () => buildScoreGraph(frozen), { ...weightFeeds, ...packSequences(p, r) });
+      return outputTensor(out, 'logps').data as Float32Array;
+    });
   }
 
   async function sftStep(state: TrainState, prompts: number[][], responses: number[][], hyper: OptimizerHyper) {

@@ -12,6 +12,8 @@ import { hostInWorker } from './worker';
 const MODEL_RUNTIME = path.join(__dirname, '..', 'model', 'runtime');
 const REWARD_RUNTIME = path.join(__dirname, '..', 'model', 'reward-runtime');
 
+// Each runtime below copies its contract's methods one by one: the worker's terminate() stays behind dispose(),
+// and a method the contract gains is a type error here until it is hosted.
 export async function hostPolicyRuntime(config: ResolvedModelConfig, options: RuntimeOptions = DEFAULT_RUNTIME): Promise<PolicyRuntime> {
   const remote = await hostInWorker<PolicyRuntime>(MODEL_RUNTIME, 'createPolicyRuntime', [config, options]);
   return {

@@ -2,7 +2,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
-import type { Tokenizer, TokenizerSpec } from './types';
+import { checkIds, type Tokenizer, type TokenizerSpec } from './types';
 import { InvalidInputError } from '../errors';
 
 type TokenRef = string | { content?: string } | null | undefined;
@@ -75,9 +75,7 @@ export function loadHfTokenizer(json: string | object, config: object = {}, sour
       });
     },
     decode(ids) {
-      for (let i = 0; i < ids.length; i++) {
-        if (!Number.isInteger(ids[i]) || ids[i] < 0 || ids[i] >= vocabSize) throw new RangeError(`${source}.decode: ids[${i}] = ${ids[i]} is outside the vocabulary [0, ${vocabSize})`);
-      }
+      checkIds(ids, vocabSize, source);
       return hf.decode(ids.filter((id) => !skip.has(id)), { skip_special_tokens: false });
     },
     toJSON: (): TokenizerSpec => ({ kind: 'hf', tokenizer: tj, config }),

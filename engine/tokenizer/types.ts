@@ -27,6 +27,7 @@ export const BOS_ID = 1;
 export const EOS_ID = 2;
 export const UNK_ID = 3;
 
+/** decode()'s check of its argument; `who` names the tokenizer in the error. */
 export function checkIds(ids: number[], vocabSize: number, who: string): void {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];

@@ -3,7 +3,8 @@
  * tokens; whitespace only separates. decode() puts one space between tokens except before closing punctuation
  * and after opening brackets, so decode(encode(s)) === s for text written that way.
  */
-import { BOS_ID, checkIds, EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK_ID, type Tokenizer, type TokenizerSpec } from './types';
+import { builtInTokenizer } from './builtin';
+import { SPECIAL_TOKENS, UNK_ID, type Tokenizer } from './types';
 import { InvalidInputError } from '../errors';
 
 const TOKEN = /[\p{L}\p{N}_']+|[^\s\p{L}\p{N}_']/gu;
@@ -14,36 +15,32 @@ export function splitWords(text: string): string[] {
   return text.match(TOKEN) ?? [];
 }
 
-export function wordTokenizer(words: string[]): Tokenizer {
-  const ids = new Map<string, number>();
-  for (const w of words) {
-    if (splitWords(w).length !== 1 || splitWords(w)[0] !== w) throw new InvalidInputError(`wordTokenizer: ${JSON.stringify(w)} is not a single word token`);
-    if (ids.has(w)) throw new InvalidInputError(`wordTokenizer: word ${JSON.stringify(w)} appears twice`);
-    ids.set(w, SPECIAL_TOKENS.length + ids.size);
+/** Words and marks back into text: one space between pieces, none before closing or after opening punctuation. */
+function joinWords(pieces: string[]): string {
+  let out = '';
+  let prev = '';
+  for (const w of pieces) {
+    if (out.length > 0 && !NO_SPACE_BEFORE.has(w) && !NO_SPACE_AFTER.has(prev)) out += ' ';
+    out += w;
+    prev = w;
   }
-  const vocabSize = SPECIAL_TOKENS.length + words.length;
-  return {
-    vocabSize,
-    padId: PAD_ID,
-    bosId: BOS_ID,
-    eosId: EOS_ID,
-    unkId: UNK_ID,
-    encode: (text) => splitWords(text).map((w) => ids.get(w) ?? UNK_ID),
-    decode(list) {
-      checkIds(list, vocabSize, 'wordTokenizer');
-      let out = '';
-      let prev = '';
-      for (const id of list) {
-        if (id === PAD_ID || id === BOS_ID || id === EOS_ID) continue;
-        const w = id === UNK_ID ? SPECIAL_TOKENS[UNK_ID] : words[id - SPECIAL_TOKENS.length];
-        if (out.length > 0 && !NO_SPACE_BEFORE.has(w) && !NO_SPACE_AFTER.has(prev)) out += ' ';
-        out += w;
-        prev = w;
-      }
-      return out;
-    },
-    toJSON: (): TokenizerSpec => ({ kind: 'word', words: [...words] }),
-  };
+  return out;
+}
+
+export function wordTokenizer(words: string[]): Tokenizer {
+  for (const w of words) {
+    const pieces = splitWords(w);
+    if (pieces.length !== 1 || pieces[0] !== w) throw new InvalidInputError(`wordTokenizer: ${JSON.stringify(w)} is not a single word token`);
+  }
+  return builtInTokenizer({
+    who: 'wordTokenizer',
+    entry: 'word',
+    pieces: words,
+    unknownText: SPECIAL_TOKENS[UNK_ID],
+    split: splitWords,
+    join: joinWords,
+    toSpec: (pieces) => ({ kind: 'word', words: pieces }),
+  });
 }
 
 export interface WordVocabOptions {

@@ -5,15 +5,20 @@ import { spawn } from 'node:child_process';
 import { BIN, REPO, cleanEnv, runCli } from './run-cli';
 import { tinySetArgs } from './tiny-spec';
 
+/** A PREFLOOP_HOME of its own, removed after the describe block, and an env with no Temporal address in it. */
+function freshHome(prefix: string) {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+  return { home, env: { PREFLOOP_HOME: home, TEMPORAL_ADDRESS: undefined, TEMPORAL_PROFILE: undefined } };
+}
+
 /**
  * `prefloop demo` end to end, as a new user runs it: no TEMPORAL_ADDRESS, so it starts its own dev server with
  * persistence under PREFLOOP_HOME, a worker in-process, runs the campaign, prints the table, writes the report.
  */
 describe('prefloop demo', () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-demo-'));
-  const env = { PREFLOOP_HOME: home, TEMPORAL_ADDRESS: undefined, TEMPORAL_PROFILE: undefined };
+  const { home, env } = freshHome('prefloop-demo-');
   const args = ['demo', '--iterations', '1', ...tinySetArgs()];
-  afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
   it('runs the campaign on its own server, prints the table and the report path; a rerun reuses it', async () => {
     const first = await runCli(args, env, { timeoutMs: 110_000 });
@@ -40,11 +45,9 @@ describe('prefloop demo', () => {
 });
 
 describe('prefloop demo interrupted', () => {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-demo-int-'));
-  const env = { PREFLOOP_HOME: home, TEMPORAL_ADDRESS: undefined, TEMPORAL_PROFILE: undefined };
+  const { env } = freshHome('prefloop-demo-int-');
   // Enough iterations that the campaign cannot finish between the progress line and the signal, even on a busy machine.
   const args = ['demo', '--iterations', '6', ...tinySetArgs()];
-  afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
   it('Ctrl-C after the first iteration, then a rerun resumes the same campaign to the end', async () => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,15 +1,6 @@
-import { applyHyperparameterPatch, HyperparameterPatchSchema, parseCampaignSpec, SpecError } from '../../schemas/parse';
+import { applyHyperparameterPatch, HyperparameterPatchSchema, parseCampaignSpec } from '../../schemas/parse';
 import { patchedFields } from '../../schemas/hyperparameters';
-
-function specError(run: () => unknown): SpecError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecError);
-    return e as SpecError;
-  }
-  throw new Error('expected a SpecError');
-}
+import { specError } from '../support/spec-error';
 
 const running = parseCampaignSpec({ update: { lr: 0.05, epochs: 3 }, sampling: { n: 6 }, reward: { source: { kind: 'bt-oracle', temperature: 2 } } });
 

@@ -1,14 +1,5 @@
-import { applySetOverrides, parseCampaignSpec, SpecError } from '../../schemas/parse';
-
-function specError(run: () => unknown): SpecError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecError);
-    return e as SpecError;
-  }
-  throw new Error('expected a SpecError');
-}
+import { applySetOverrides, parseCampaignSpec } from '../../schemas/parse';
+import { specError } from '../support/spec-error';
 
 describe('--set overrides', () => {
   test('values are YAML scalars and flow collections, set at dotted paths', () => {

@@ -1,6 +1,7 @@
 import YAML from 'yaml';
-import { parseCampaignSpec, parseCampaignSpecText, SpecError } from '../../schemas/parse';
+import { parseCampaignSpec, parseCampaignSpecText } from '../../schemas/parse';
 import { specFields, type JsonSchema, type SpecField } from '../../schemas/spec-fields';
+import { specError } from '../support/spec-error';
 
 /**
  * Table-driven over every leaf field of the schema (read from the schema itself, so a new field is covered
@@ -101,16 +102,6 @@ function badCases(f: SpecField): BadCase[] {
   }
 }
 
-function issuesOf(run: () => unknown): SpecError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error('expected a SpecError, but the spec parsed');
-}
-
 test('the table covers every section of the spec, including every union variant', () => {
   const sections = new Set(fields.map((f) => f.path[0]));
   expect([...sections].sort()).toEqual(['algorithm', 'budget', 'evaluation', 'execution', 'iterations', 'name', 'offline', 'pairs', 'policy',
@@ -135,7 +126,7 @@ describe.each(fields.map((f) => [pathText(f.path) + (f.when.length ? ` (${f.when
     // A union's tag defaults only when its whole object is omitted (prefault), e.g. no `policy:` at all.
     if (field.discriminator) delete getAt(input, field.path.slice(0, -2))?.[field.path[field.path.length - 2]];
     if (field.required) {
-      const err = issuesOf(() => parseCampaignSpec(input));
+      const err = specError(() => parseCampaignSpec(input));
       expect(err.issues).toContainEqual({ path: pathText(field.path), message: expect.stringMatching(/^is required/) });
     } else {
       const parsed = parseCampaignSpec(input);
@@ -146,9 +137,9 @@ describe.each(fields.map((f) => [pathText(f.path) + (f.when.length ? ` (${f.when
   test.each(badCases(field).map((c) => [JSON.stringify(c.value), c] as const))('bad value %s is refused with path and reason, in JSON and YAML', (_v, bad) => {
     const input = baseFor(field);
     setAt(input, field.path, bad.value);
-    const fromObject = issuesOf(() => parseCampaignSpec(input, 'spec.yaml'));
-    const fromJson = issuesOf(() => parseCampaignSpecText(JSON.stringify(input, null, 2), 'json', 'spec.json'));
-    const fromYaml = issuesOf(() => parseCampaignSpecText(YAML.stringify(input), 'yaml', 'spec.yaml'));
+    const fromObject = specError(() => parseCampaignSpec(input, 'spec.yaml'));
+    const fromJson = specError(() => parseCampaignSpecText(JSON.stringify(input, null, 2), 'json', 'spec.json'));
+    const fromYaml = specError(() => parseCampaignSpecText(YAML.stringify(input), 'yaml', 'spec.yaml'));
     for (const err of [fromObject, fromJson, fromYaml]) {
       const line = err.issues.find((i) => i.path === pathText(bad.path));
       expect(line).toBeDefined();
@@ -163,7 +154,7 @@ describe.each(fields.map((f) => [pathText(f.path) + (f.when.length ? ` (${f.when
     const input = baseFor(field);
     const parent = field.path.slice(0, -1);
     setAt(input, [...parent, 'notAField'], 1);
-    const err = issuesOf(() => parseCampaignSpec(input));
+    const err = specError(() => parseCampaignSpec(input));
     const issue = err.issues.find((i) => i.path === pathText([...parent, 'notAField']));
     expect(issue?.message).toMatch(/^unknown field/);
     expect(issue?.message).toMatch(new RegExp(`\\(allowed: .*\\b${field.path[field.path.length - 1]}\\b`));
@@ -179,7 +170,7 @@ test('every problem in a spec is reported at once, one line each', () => {
     setAt(input, f.path, bad.value);
     expected.push(pathText(bad.path));
   }
-  const err = issuesOf(() => parseCampaignSpec(input));
+  const err = specError(() => parseCampaignSpec(input));
   expect(err.issues.map((i) => i.path).sort()).toEqual(expected.sort());
   expect(err.message.split('\n')).toHaveLength(expected.length + 1);
 });

@@ -1,15 +1,6 @@
 import YAML from 'yaml';
-import { parseCampaignSpec, parseCampaignSpecText, SpecError } from '../../schemas/parse';
-
-function specError(run: () => unknown): SpecError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecError);
-    return e as SpecError;
-  }
-  throw new Error('expected a SpecError');
-}
+import { parseCampaignSpec, parseCampaignSpecText } from '../../schemas/parse';
+import { specError } from '../support/spec-error';
 
 const FULL_YAML = `
 name: my-run

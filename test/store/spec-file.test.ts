@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadCampaignSpecFile, readCampaignSpecInput } from '../../store/spec-file';
-import { SpecError } from '../../schemas/parse';
 import { tempDir } from './helpers';
+import { specError } from '../support/spec-error';
 
 let dir: string;
 beforeAll(() => { dir = tempDir('specfile'); });
@@ -13,16 +13,6 @@ function write(name: string, text: string): string {
   fs.writeFileSync(file, text);
   return file;
 }
-function specError(run: () => unknown): SpecError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecError);
-    return e as SpecError;
-  }
-  throw new Error('expected a SpecError');
-}
-
 test('the format follows the extension: .yaml, .yml and .json load the same spec', () => {
   const yaml = loadCampaignSpecFile(write('a.yaml', 'algorithm: rso\nupdate: { beta: 0.2 }\n'));
   expect(loadCampaignSpecFile(write('a.yml', 'algorithm: rso\nupdate: { beta: 0.2 }\n'))).toEqual(yaml);
