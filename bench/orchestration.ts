@@ -1,15 +1,29 @@
 /**
  * Orchestration overhead: the default campaign (every spec default) as a durable Temporal campaign versus the
- * in-process runner, on the same machine, each with a fresh store (both train pi0). Temporal time is measured from
- * starting the workflow to its result (server start, bundling and worker start are one-off and excluded; they
- * are printed separately).
+ * in-process runner (engine/runner), in one process on the same machine, each run with a fresh store (both train
+ * pi0: the durable side's shared pi0 cache is dropped before each run).
  *
- *   npm run bench:orchestration -- [--json] [--spec FILE] [--repeat N]
+ *   npm run bench:orchestration -- [--json] [--spec FILE] [--repeat N] [--compute worker-thread|inline]
  *
- * Each side runs N times (default 3), alternating, so each durable run has an in-process twin measured right
- * before it under the same machine load; the figures are medians over the pairs. Also printed (not in the JSON):
- * within each durable run, the time its activities computed versus the rest (dispatch, workflow tasks), which is
- * immune to load changing between runs.
+ * What is timed: for the durable side, starting the workflow to its result; for the in-process side, runCampaign.
+ * What is not: the one-off start (dev server, workflow bundle, workers) and one untimed warm-up campaign on each
+ * side. The warm-up gives both sides the same warm process: module loading and JIT, and each side's cache of policy
+ * runtimes (engine/steps/policy-runtimes.ts), which both keep across runs as a long-lived worker or a CLI process
+ * running several campaigns would. Without it the durable side alone pays the start of its compute thread
+ * (~0.3 s) in every run, while the in-process side's inline runtime costs ~40 ms to build.
+ *
+ * Compute placement: the in-process runner computes inline (on its own thread: nothing else needs the event loop).
+ * The workers compute where `--compute` says, default 'worker-thread', the production default: a Temporal worker
+ * must keep heartbeating and see cancellation while ORT computes (DESIGN.md rule 3). That placement costs a message
+ * round trip per runtime call (the weights are copied to the thread for each sampling or scoring call; a training
+ * step's state travels in shared memory, engine/steps/policy-thread.ts), so it is part of the overhead;
+ * `--compute inline` measures the orchestration alone.
+ *
+ * Each side runs N times (default 5), alternating, so each durable run has an in-process twin measured right
+ * before it under the same machine load; the figures are medians over the pairs. Also printed (not in the JSON),
+ * from each durable run's histories: the time on the critical path in activities (start to close, the union over
+ * parallel ones) versus the gaps between them (dispatch: schedule-to-start; workflow tasks; the plan local activity;
+ * child workflow starts), which is immune to load changing between runs.
  * Last line (with --json): {"temporalSeconds","inProcessSeconds","overheadFraction","activities"} where
  * overheadFraction = (temporal - inProcess) / temporal, the share of the durable run's wall time spent on
  * orchestration.
@@ -23,7 +37,8 @@ import { runCampaign } from '../engine/runner';
 import { disposeRuntimes } from '../engine/steps';
 import { LocalArtifactStore } from '../store/local';
 import { readCampaignSpecInput } from '../store/spec-file';
-import { activityExecutions } from '../client/history';
+import { activityExecutions, type ActivityExecution } from '../client/history';
+import { COMPUTE_PLACEMENTS, type ComputePlacement } from '../engine/steps/compute-placement';
 import { startCampaign } from '../client/campaigns';
 import { startDevServer } from '../workers/dev-server';
 import { createPrefloopWorkers } from '../workers/run';
@@ -42,52 +57,67 @@ async function main(): Promise<void> {
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-bench-'));
 
-  const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 3;
+  const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 5;
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a positive integer');
+  const compute = (args.includes('--compute') ? args[args.indexOf('--compute') + 1] : 'worker-thread') as ComputePlacement;
+  if (!COMPUTE_PLACEMENTS.includes(compute)) throw new Error(`--compute must be one of ${COMPUTE_PLACEMENTS.join(', ')}, got '${compute}'`);
 
   const t1 = Date.now();
   const server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), logLevel: 'error' });
-  const workers = await createPrefloopWorkers({ address: server.address, storeRoot: path.join(dir, 'temporal') });
+  const workers = await createPrefloopWorkers({ address: server.address, storeRoot: path.join(dir, 'temporal'), compute });
   const running = workers.run();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, dataConverter: prefloopDataConverter() });
   log(`one-off start (server, bundle, workers): ${((Date.now() - t1) / 1000).toFixed(2)} s`);
+  const inProcessRun = async (name: string) => {
+    const t0 = Date.now();
+    const summary = await runCampaign(spec, { store: new LocalArtifactStore(path.join(dir, name)), campaign: 'bench' });
+    return { seconds: (Date.now() - t0) / 1000, summary };
+  };
+  const temporalRun = async (campaign: string) => {
+    // Like the in-process run, the durable one trains pi0: drop the shared pi0 cache a previous run left.
+    fs.rmSync(path.join(dir, 'temporal', 'task-cache'), { recursive: true, force: true });
+    const t0 = Date.now();
+    const summary = await (await startCampaign(client, spec, { campaign })).result();
+    return { seconds: (Date.now() - t0) / 1000, summary, started: t0 };
+  };
   try {
+    const t3 = Date.now();
+    await inProcessRun('in-process-warm-up');
+    await temporalRun('bench-warm-up');
+    log(`warm-up (one untimed campaign on each side): ${((Date.now() - t3) / 1000).toFixed(2)} s; compute placement in the workers: ${compute}`);
     const inProcessRuns: number[] = [];
     const temporalRuns: number[] = [];
+    const gapRuns: number[] = [];
     let activities = 0;
     for (let r = 0; r < repeat; r++) {
-      const t0 = Date.now();
-      const inProcess = await runCampaign(spec, { store: new LocalArtifactStore(path.join(dir, `in-process-${r}`)), campaign: 'bench' });
-      inProcessRuns.push((Date.now() - t0) / 1000);
-      await disposeRuntimes();
-
-      // Like the in-process run, the durable one trains pi0: drop the shared pi0 cache a previous run left.
-      fs.rmSync(path.join(dir, 'temporal', 'task-cache'), { recursive: true, force: true });
+      const inProcess = await inProcessRun(`in-process-${r}`);
+      inProcessRuns.push(inProcess.seconds);
       const campaign = `bench-${r}`;
-      const t2 = Date.now();
-      const handle = await startCampaign(client, spec, { campaign });
-      const durable = await handle.result();
-      temporalRuns.push((Date.now() - t2) / 1000);
-      await disposeRuntimes();
-      log(`run ${r + 1}: in-process ${inProcessRuns[r].toFixed(2)} s, temporal ${temporalRuns[r].toFixed(2)} s`);
-      if (durable.finalCheckpoint.sha256 !== inProcess.finalCheckpoint.sha256) {
-        throw new Error(`final checkpoints differ: temporal ${durable.finalCheckpoint.sha256}, in-process ${inProcess.finalCheckpoint.sha256}`);
+      const durable = await temporalRun(campaign);
+      temporalRuns.push(durable.seconds);
+      log(`run ${r + 1}: in-process ${inProcess.seconds.toFixed(2)} s, temporal ${durable.seconds.toFixed(2)} s`);
+      if (durable.summary.finalCheckpoint.sha256 !== inProcess.summary.finalCheckpoint.sha256) {
+        throw new Error(`final checkpoints differ: temporal ${durable.summary.finalCheckpoint.sha256}, in-process ${inProcess.summary.finalCheckpoint.sha256}`);
       }
-      const executions = [];
+      const executions: ActivityExecution[] = [];
       for await (const info of client.workflow.list({ query: `WorkflowId = '${campaign}' OR WorkflowId STARTS_WITH '${campaign}/'` })) {
         executions.push(...activityExecutions(await client.workflow.getHandle(info.workflowId, info.runId).fetchHistory()));
       }
       activities = executions.length;
-      const computing = executions.reduce((sum, a) => sum + ((a.closedAt ?? 0) - (a.startedAt ?? 0)), 0) / 1000;
-      log(`  durable run ${r + 1}: activities computed ${computing.toFixed(2)} s of ${temporalRuns[r].toFixed(2)} s; ` +
-        `dispatch and workflow tasks ${(temporalRuns[r] - computing).toFixed(2)} s (${(((temporalRuns[r] - computing) / temporalRuns[r]) * 100).toFixed(1)}%)`);
+      const path_ = criticalPath(executions, durable.started, durable.started + durable.seconds * 1000);
+      gapRuns.push(path_.gaps / 1000);
+      log(`  durable run ${r + 1}: in activities ${(path_.busy / 1000).toFixed(2)} s of ${durable.seconds.toFixed(2)} s ` +
+        `(${Object.entries(path_.byType).map(([type, ms]) => `${type} ${(ms / 1000).toFixed(2)}`).join(', ')}); ` +
+        `between activities ${(path_.gaps / 1000).toFixed(2)} s (${((path_.gaps / 1000 / durable.seconds) * 100).toFixed(1)}%), ` +
+        `of which schedule-to-start ${(path_.scheduleToStart / 1000).toFixed(2)} s`);
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
     const temporalSeconds = median(temporalRuns);
     const inProcessSeconds = median(inProcessRuns);
     const overheadFraction = median(temporalRuns.map((t, i) => (t - inProcessRuns[i]) / t));
-    log(`overhead: ${(overheadFraction * 100).toFixed(1)}% of the durable run's wall time (median over ${repeat} pairs), ${activities} activities per campaign`);
+    log(`overhead: ${(overheadFraction * 100).toFixed(1)}% of the durable run's wall time (median over ${repeat} pairs), ${activities} activities per campaign; ` +
+      `median time between activities ${median(gapRuns).toFixed(2)} s`);
     console.log(JSON.stringify({ temporalSeconds, inProcessSeconds, overheadFraction, activities }));
   } finally {
     await connection.close();
@@ -97,6 +127,32 @@ async function main(): Promise<void> {
     await disposeRuntimes();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The durable run's wall time split into time in activities (the union of their start-to-close intervals, so
+ * parallel shards count once) and the gaps between them, with the part of the gaps that activities waited in
+ * their task queue (schedule-to-start of the activity that ended each gap).
+ */
+function criticalPath(executions: ActivityExecution[], from: number, to: number) {
+  const runs = executions.filter((a) => a.startedAt !== undefined && a.closedAt !== undefined).sort((a, b) => a.startedAt! - b.startedAt!);
+  let busy = 0;
+  let gaps = 0;
+  let scheduleToStart = 0;
+  let end = from;
+  const byType: Record<string, number> = {};
+  for (const a of runs) {
+    if (a.startedAt! > end) {
+      gaps += a.startedAt! - end;
+      scheduleToStart += a.startedAt! - Math.max(end, a.scheduledAt ?? a.startedAt!);
+    }
+    const added = Math.max(0, a.closedAt! - Math.max(a.startedAt!, end));
+    busy += added;
+    byType[a.activityType] = (byType[a.activityType] ?? 0) + added;
+    end = Math.max(end, a.closedAt!);
+  }
+  gaps += Math.max(0, to - end);
+  return { busy, gaps, scheduleToStart, byType };
 }
 
 main().catch((err) => {

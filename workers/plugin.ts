@@ -62,6 +62,12 @@ export interface PrefloopPluginOptions {
    * thread, so the worker's event loop stays free for heartbeats and cancellation (DESIGN.md rule 3).
    */
   compute?: ComputePlacement;
+  /**
+   * Start a compute thread when the worker starts, so that the first step does not wait for one (~0.3 s). Default:
+   * true when computing on 'worker-thread' with the default steps; a worker serving only the cpu queue (whose
+   * filter step computes no policy) should pass false.
+   */
+  prewarm?: boolean;
 }
 
 export class PrefloopPlugin extends SimplePlugin {
@@ -74,7 +80,8 @@ export class PrefloopPlugin extends SimplePlugin {
     if (!COMPUTE_PLACEMENTS.includes(compute)) throw new Error(`PrefloopPlugin: compute '${String(compute)}' is not one of ${COMPUTE_PLACEMENTS.join(', ')}`);
     const activities = createActivities({ store, steps: options.steps ?? engineSteps(), compute });
     // The cached runtimes (and their threads) end when the process's last worker stops.
-    super({ name: 'prefloop', activities, dataConverter: prefloopDataConverter(), runContext: withEngineRuntimes });
+    const prewarm = compute === 'worker-thread' && !options.steps && options.prewarm !== false;
+    super({ name: 'prefloop', activities, dataConverter: prefloopDataConverter(), runContext: (next) => withEngineRuntimes(next, { prewarm }) });
     this.store = store;
     this.queues = { ...DEFAULT_QUEUES, ...options.queues };
   }

@@ -75,12 +75,14 @@ export function nativeConnectionOptions(settings: Pick<WorkerSettings, 'address'
 }
 
 export async function createPrefloopWorkers(settings: WorkerSettings): Promise<PrefloopWorkers> {
+  const serve = settings.serve ?? QUEUE_KINDS;
   const plugin = new PrefloopPlugin({
     store: settings.store, storeRoot: settings.storeRoot, steps: settings.steps, queues: settings.queueNames, compute: settings.compute,
+    // Only the inference and training queues' steps compute with a policy.
+    prewarm: serve.some((kind) => kind !== 'cpu'),
   });
   const connection = await NativeConnection.connect(nativeConnectionOptions(settings));
   const slots = { ...DEFAULT_SLOTS, ...settings.slots };
-  const serve = settings.serve ?? QUEUE_KINDS;
   const workers: Worker[] = [];
   try {
     for (const kind of serve) {

@@ -7,10 +7,16 @@
  * one: each computes on its own runtime, which off the event loop means its own thread, and the cache holds as many
  * runtimes per (placement, model config, execution settings) as steps ever ran at once there. disposeRuntimes()
  * ends every cached runtime; one still leased ends when its step gives it back.
+ *
+ * A worker process can start one compute thread ahead of need (prewarmPolicyThread): the thread's start-up (worker
+ * boot, module loading, ONNX Runtime) then overlaps the wait for the first task instead of delaying the first step.
  */
+import * as path from 'node:path';
 import type { PolicyRuntime, ResolvedModelConfig, RuntimeOptions } from '../model/api';
+import { hostInWorker, type Remote } from '../runtime/worker';
 import type { ComputePlacement } from './compute-placement';
 import { createPolicy } from './engine-parts';
+import type { ThreadPolicyRuntime } from './policy-thread';
 
 interface Pool {
   idle: PolicyRuntime[];
@@ -32,7 +38,7 @@ function poolFor(key: string): Pool {
 /** A runtime leased to one step; its dispose() returns the runtime to the cache. */
 export async function leasePolicyRuntime(config: ResolvedModelConfig, options: RuntimeOptions, placement: ComputePlacement): Promise<PolicyRuntime> {
   const pool = poolFor(JSON.stringify([placement, config, options.provider, options.fallback, options.threads]));
-  const runtime = pool.idle.pop() ?? (await createPolicy(config, options, placement));
+  const runtime = pool.idle.pop() ?? (placement === 'worker-thread' ? await threadRuntime(config, options) : await createPolicy(config, options, placement));
   let held = true;
   const live = (method: string): PolicyRuntime => {
     if (!held) throw new Error(`policy runtime ${method}() after the step gave its lease back (dispose())`);
@@ -53,8 +59,62 @@ export async function leasePolicyRuntime(config: ResolvedModelConfig, options: R
   };
 }
 
-/** Disposes every cached runtime (a worker process calls this on shutdown; tests in afterAll). */
+// Extension-less: require() finds policy-thread.ts under swc (source, tests) and policy-thread.js in a build.
+const THREAD_MODULE = path.join(__dirname, 'policy-thread');
+
+function startThread(): Promise<Remote<ThreadPolicyRuntime>> {
+  return hostInWorker<ThreadPolicyRuntime>(THREAD_MODULE, 'createThreadPolicyRuntime');
+}
+
+/** The started (or starting) spare compute thread, until a step takes it or disposeRuntimes() ends it. */
+let spare: Promise<Remote<ThreadPolicyRuntime>> | undefined;
+
+/**
+ * Starts a spare compute thread if none is waiting (a worker computing on 'worker-thread' calls this when it
+ * starts). The first step that needs a new thread-hosted runtime takes it, whatever its model config.
+ */
+export function prewarmPolicyThread(): void {
+  if (spare) return;
+  spare = startThread();
+  // A spare that fails to start is dropped: the step then starts its own thread and meets the error there.
+  spare.catch(() => undefined);
+}
+
+/**
+ * A runtime for `config` on a compute thread of its own: the spare thread if one is waiting (else a new one). The
+ * thread hosts policy-thread.ts, whose training steps hand their state back in shared memory.
+ */
+async function threadRuntime(config: ResolvedModelConfig, options: RuntimeOptions): Promise<PolicyRuntime> {
+  const taken = spare;
+  spare = undefined;
+  const remote = (await taken?.catch(() => undefined)) ?? (await startThread());
+  let built: ResolvedModelConfig;
+  try {
+    built = await remote.init(config, options);
+  } catch (err) {
+    await remote.terminate();
+    throw err;
+  }
+  return {
+    config: Object.freeze(built),
+    sample: remote.sample,
+    sequenceLogprobs: remote.sequenceLogprobs,
+    sftStep: remote.sftStep,
+    preferenceStep: remote.preferenceStep,
+    dispose: remote.dispose,
+  };
+}
+
+/** Whether a spare compute thread is waiting (for tests and diagnostics). */
+export function hasSparePolicyThread(): boolean {
+  return spare !== undefined;
+}
+
+/** Disposes every cached runtime and the spare thread (a worker process calls this on shutdown; tests in afterAll). */
 export async function disposeRuntimes(): Promise<void> {
+  const waiting = spare;
+  spare = undefined;
+  if (waiting) await (await waiting.catch(() => undefined))?.terminate();
   const all = [...pools.values()];
   pools.clear();
   for (const pool of all) {

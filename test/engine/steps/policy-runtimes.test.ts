@@ -3,8 +3,8 @@
  * reuses it; disposeRuntimes() ends them all. Off the event loop the leased runtime computes what an inline one does.
  */
 import { initPolicy } from '../../../engine/model/gpt';
-import type { ResolvedModelConfig, RuntimeOptions, SampleOptions } from '../../../engine/model/api';
-import { disposeRuntimes, idleRuntimeCount, leasePolicyRuntime } from '../../../engine/steps/policy-runtimes';
+import type { ResolvedModelConfig, RuntimeOptions, SampleOptions, TrainState } from '../../../engine/model/api';
+import { disposeRuntimes, hasSparePolicyThread, idleRuntimeCount, leasePolicyRuntime, prewarmPolicyThread } from '../../../engine/steps/policy-runtimes';
 
 const config: ResolvedModelConfig = { vocab: 5, dModel: 16, layers: 1, heads: 2, context: 8, tiedHead: true };
 const options: RuntimeOptions = { provider: 'cpu', fallback: 'none', threads: 1 };
@@ -48,4 +48,59 @@ test('a worker-thread lease samples what an inline one does, and a runtime lease
   expect(Array.from(await hosted.sequenceLogprobs(weights, prompts, [[0], [1]]))).toEqual(Array.from(await inline.sequenceLogprobs(weights, prompts, [[0], [1]])));
   await Promise.all([hosted.dispose(), inline.dispose()]);
   expect(idleRuntimeCount()).toBe(0);
+});
+
+test('a prewarmed thread serves the first worker-thread lease, whatever its config, and computes what an inline runtime does', async () => {
+  prewarmPolicyThread();
+  prewarmPolicyThread();
+  expect(hasSparePolicyThread()).toBe(true);
+  const inline = await leasePolicyRuntime(config, options, 'inline');
+  // An inline lease leaves the spare thread waiting.
+  expect(hasSparePolicyThread()).toBe(true);
+  const hosted = await leasePolicyRuntime(config, options, 'worker-thread');
+  expect(hasSparePolicyThread()).toBe(false);
+  expect(hosted.config).toEqual(inline.config);
+  const weights = initPolicy(config, 3);
+  const prompts = [[1, 2], [3, 4]];
+  expect(await hosted.sample(weights, prompts, sampling)).toEqual(await inline.sample(weights, prompts, sampling));
+  await Promise.all([hosted.dispose(), inline.dispose()]);
+  // Given back, it is cached like any other thread-hosted runtime.
+  expect(idleRuntimeCount()).toBe(2);
+});
+
+test('a bad config fails the lease that takes the spare thread, with the runtime\'s own error', async () => {
+  prewarmPolicyThread();
+  await expect(leasePolicyRuntime({ ...config, heads: 3 }, options, 'worker-thread')).rejects.toThrow(/heads/);
+  expect(hasSparePolicyThread()).toBe(false);
+  expect(idleRuntimeCount()).toBe(0);
+});
+
+test('disposeRuntimes() ends a spare thread nobody took', async () => {
+  prewarmPolicyThread();
+  await disposeRuntimes();
+  expect(hasSparePolicyThread()).toBe(false);
+});
+
+test('thread-hosted training steps hand back their state in shared memory and train bit-for-bit as inline ones', async () => {
+  const inline = await leasePolicyRuntime(config, options, 'inline');
+  const hosted = await leasePolicyRuntime(config, options, 'worker-thread');
+  const prompts = [[1, 2], [3, 4]];
+  const responses = [[0, 1], [2]];
+  const hyper = { lr: 0.01, weightDecay: 0, maxGradNorm: 1 };
+  let a: TrainState = { weights: initPolicy(config, 4), m: new Map(), v: new Map(), step: 0 };
+  let b: TrainState = { weights: initPolicy(config, 4), m: new Map(), v: new Map(), step: 0 };
+  for (let s = 0; s < 3; s++) {
+    a = (await inline.sftStep(a, prompts, responses, hyper)).state;
+    b = (await hosted.sftStep(b, prompts, responses, hyper)).state;
+  }
+  const batch = { prompts, chosen: responses, rejected: [[1], [0, 2]], refChosen: [-1, -2], refRejected: [-1.5, -2.5] };
+  const pref = { ...hyper, loss: 'sigmoid' as const, beta: 0.1, labelSmoothing: 0 };
+  a = (await inline.preferenceStep(a, batch, pref)).state;
+  b = (await hosted.preferenceStep(b, batch, pref)).state;
+  expect([...b.weights.values()].every((t) => t.data.buffer instanceof SharedArrayBuffer)).toBe(true);
+  expect(b.step).toBe(a.step);
+  for (const part of ['weights', 'm', 'v'] as const) {
+    for (const [name, t] of a[part]) expect(Array.from(b[part].get(name)!.data)).toEqual(Array.from(t.data));
+  }
+  await Promise.all([inline.dispose(), hosted.dispose()]);
 });
