@@ -58,6 +58,12 @@ export interface PreferenceBatch {
   refRejected: number[];
 }
 
+/** One SFT batch: response tokens per prompt row. */
+export interface SftBatch {
+  prompts: number[][];
+  responses: number[][];
+}
+
 export interface PreferenceHyper {
   loss: LossName;
   beta: number;
@@ -87,6 +93,12 @@ export interface PolicyRuntime {
   sequenceLogprobs(weights: NamedTensors, prompts: number[][], responses: number[][]): Promise<Float64Array>;
   /** One SFT (cross-entropy on response tokens) AdamW step. */
   sftStep(state: TrainState, prompts: number[][], responses: number[][], hyper: Omit<PreferenceHyper, 'loss' | 'beta' | 'labelSmoothing'>): Promise<{ state: TrainState; loss: number; grad_norm: number }>;
+  /**
+   * SFT steps in a row, one per batch, each on the state the previous one returned: the same result as calling
+   * sftStep per batch, in one call (a runtime on another thread then pays one round trip, not one per step).
+   * Returns the last step's loss and grad_norm. Optional: callers fall back to sftStep per batch.
+   */
+  sftSteps?(state: TrainState, batches: SftBatch[], hyper: Omit<PreferenceHyper, 'loss' | 'beta' | 'labelSmoothing'>): Promise<{ state: TrainState; loss: number; grad_norm: number }>;
   /** One preference-loss AdamW step (every loss of PAPER.md). */
   preferenceStep(state: TrainState, batch: PreferenceBatch, hyper: PreferenceHyper): Promise<{ state: TrainState; metrics: PreferenceStepMetrics }>;
   dispose(): Promise<void>;

@@ -8,7 +8,7 @@ import { chooseToken } from '../sampling/choose';
 import { rngFor } from '../sampling/rng';
 import { DEFAULT_RUNTIME } from '../runtime/sessions';
 import type {
-  NamedTensors, PolicyRuntime, PreferenceBatch, PreferenceHyper, PreferenceStepMetrics, ResolvedModelConfig, RuntimeOptions, SampleOptions, TrainState,
+  NamedTensors, PolicyRuntime, PreferenceBatch, PreferenceHyper, PreferenceStepMetrics, ResolvedModelConfig, RuntimeOptions, SampleOptions, SftBatch, TrainState,
 } from './api';
 import { checkSequences, checkTokens, int64, packPrompts, packSequences, scoreInChunks } from './batch';
 import { headDim, parameterSpecs, validateConfig } from './gpt';
@@ -132,6 +132,13 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
     return { state: nextState(out, specs, state), loss: outputScalar(out, 'loss'), grad_norm: outputScalar(out, 'grad_norm') };
   }
 
+  async function sftSteps(state: TrainState, batches: SftBatch[], hyper: OptimizerHyper) {
+    if (!Array.isArray(batches) || batches.length === 0) throw new InvalidInputError(`sftSteps: batches must be a non-empty array of {prompts, responses}, got ${Array.isArray(batches) ? 'an empty array' : typeof batches}`);
+    let out = { state, loss: NaN, grad_norm: NaN };
+    for (const b of batches) out = await sftStep(out.state, b.prompts, b.responses, hyper);
+    return out;
+  }
+
   async function preferenceStep(state: TrainState, batch: PreferenceBatch, hyper: PreferenceHyper) {
     assertLossName(hyper?.loss);
     checkTrainState(frozen, state, 'lm');
@@ -164,6 +171,7 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
     sample,
     sequenceLogprobs,
     sftStep,
+    sftSteps,
     preferenceStep,
     async dispose() {
       sessions.clear();

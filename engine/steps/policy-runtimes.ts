@@ -17,6 +17,7 @@ import { hostInWorker, type Remote } from '../runtime/worker';
 import type { ComputePlacement } from './compute-placement';
 import { createPolicy } from './engine-parts';
 import type { ThreadPolicyRuntime } from './policy-thread';
+import { residentSender } from './resident-weights';
 
 interface Pool {
   idle: PolicyRuntime[];
@@ -49,6 +50,7 @@ export async function leasePolicyRuntime(config: ResolvedModelConfig, options: R
     sample: async (...a) => live('sample').sample(...a),
     sequenceLogprobs: async (...a) => live('sequenceLogprobs').sequenceLogprobs(...a),
     sftStep: async (...a) => live('sftStep').sftStep(...a),
+    ...(runtime.sftSteps ? { sftSteps: async (...a: Parameters<NonNullable<PolicyRuntime['sftSteps']>>) => live('sftSteps').sftSteps!(...a) } : {}),
     preferenceStep: async (...a) => live('preferenceStep').preferenceStep(...a),
     async dispose() {
       if (!held) return;
@@ -95,11 +97,14 @@ async function threadRuntime(config: ResolvedModelConfig, options: RuntimeOption
     await remote.terminate();
     throw err;
   }
+  // Weights stay on the thread between calls; a call sends them only when the thread does not hold them.
+  const send = residentSender();
   return {
     config: Object.freeze(built),
-    sample: remote.sample,
-    sequenceLogprobs: remote.sequenceLogprobs,
+    sample: (weights, ...a) => remote.sampleResident(send(weights), ...a),
+    sequenceLogprobs: (weights, ...a) => remote.sequenceLogprobsResident(send(weights), ...a),
     sftStep: remote.sftStep,
+    sftSteps: remote.sftSteps,
     preferenceStep: remote.preferenceStep,
     dispose: remote.dispose,
   };

@@ -4,16 +4,24 @@
  * step takes the thread (init). So a worker process can start one thread ahead of need (prewarmPolicyThread) and its
  * first step does not pay the start. Training steps return their state in shared memory (see shared()).
  */
-import type { NamedTensors, PolicyRuntime, ResolvedModelConfig, RuntimeOptions, TrainState } from '../model/api';
+import type { NamedTensors, PolicyRuntime, ResolvedModelConfig, RuntimeOptions, SampleOptions, TrainState } from '../model/api';
 import { createPolicyRuntime } from '../model/runtime';
+import { residentStore, type WeightsRef } from './resident-weights';
 
-export type ThreadPolicyRuntime = Omit<PolicyRuntime, 'config'> & {
+export type ThreadPolicyRuntime = Omit<PolicyRuntime, 'config' | 'sftSteps'> & {
+  /** Always here: a training loop's chunk of SFT steps costs one round trip to this thread. */
+  sftSteps: NonNullable<PolicyRuntime['sftSteps']>;
+  /** sample() on weights named by a WeightsRef (see resident-weights.ts). */
+  sampleResident(weights: WeightsRef, prompts: number[][], options: SampleOptions): Promise<number[][]>;
+  /** sequenceLogprobs() on weights named by a WeightsRef. */
+  sequenceLogprobsResident(weights: WeightsRef, prompts: number[][], responses: number[][]): Promise<Float64Array>;
   /** Builds the runtime this thread computes with; once per thread. Returns its (validated) config. */
   init(config: ResolvedModelConfig, options: RuntimeOptions): Promise<ResolvedModelConfig>;
 };
 
 export function createThreadPolicyRuntime(): ThreadPolicyRuntime {
   let runtime: PolicyRuntime | undefined;
+  const resident = residentStore();
   const built = (method: string): PolicyRuntime => {
     if (!runtime) throw new Error(`policy thread: ${method}() before init()`);
     return runtime;
@@ -24,10 +32,25 @@ export function createThreadPolicyRuntime(): ThreadPolicyRuntime {
       runtime = await createPolicyRuntime(config, options);
       return { ...runtime.config };
     },
+    // Resolved before the call awaits anything: the caller's mirror assumes arrival order (resident-weights.ts).
+    sampleResident: (ref, ...a) => {
+      const weights = resident(ref);
+      return built('sample').sample(weights, ...a);
+    },
+    sequenceLogprobsResident: (ref, ...a) => {
+      const weights = resident(ref);
+      return built('sequenceLogprobs').sequenceLogprobs(weights, ...a);
+    },
     sample: (...a) => built('sample').sample(...a),
     sequenceLogprobs: (...a) => built('sequenceLogprobs').sequenceLogprobs(...a),
     sftStep: async (state, ...a) => {
       const out = await built('sftStep').sftStep(unshared(state), ...a);
+      return { ...out, state: shared(out.state) };
+    },
+    sftSteps: async (state, ...a) => {
+      const run = built('sftSteps').sftSteps;
+      if (!run) throw new Error('policy thread: the runtime has no sftSteps()');
+      const out = await run(unshared(state), ...a);
       return { ...out, state: shared(out.state) };
     },
     preferenceStep: async (state, ...a) => {

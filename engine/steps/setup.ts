@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ArtifactRef } from '../../schemas/artifacts';
-import type { TrainState } from '../model/api';
+import type { SftBatch, TrainState } from '../model/api';
 import { setupPlan } from '../plans/plan';
 import { findOutput, keyOf, putJson, putWeights, withPolicyRuntime, resolvedModelConfig, taskOf, checkAborted } from './common';
 import { initialPolicyWeights, MODEL_FAMILY, rngFor, streamId } from './engine-parts';
@@ -18,6 +18,9 @@ import type { SetupOutput, StepContext } from './types';
 import { InvalidInputError } from '../errors';
 
 export const TASK_CACHE_CAMPAIGN = 'task-cache';
+
+/** SFT steps per runtime call while training pi0 (between them, cancellation is checked). */
+const SFT_CHUNK = 25;
 
 async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
   const { spec } = ctx;
@@ -32,13 +35,23 @@ async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
   if (cached) return cached;
   let state: TrainState = { weights: initialPolicyWeights(config, spec.seed), m: new Map(), v: new Map(), step: 0 };
   let loss = NaN;
+  const hyper = { lr: sft.lr, weightDecay: 0, maxGradNorm: 1 };
+  const batchOf = (s: number): SftBatch => {
+    const batch = task.baseSamples(rngFor(spec.seed, 0, streamId('sft'), s), sft.batchSize);
+    return { prompts: batch.map((b) => b.prompt), responses: batch.map((b) => b.response) };
+  };
   await withPolicyRuntime(ctx, async (runtime) => {
-    for (let s = 0; s < sft.steps; s++) {
+    // Chunks of steps per call: a runtime on a compute thread pays one round trip (state copied out and back) per
+    // chunk rather than per step, and cancellation is still seen between chunks. Same batches, same order.
+    for (let s = 0; s < sft.steps; s += SFT_CHUNK) {
       checkAborted(ctx);
-      const batch = task.baseSamples(rngFor(spec.seed, 0, streamId('sft'), s), sft.batchSize);
-      const out = await runtime.sftStep(state, batch.map((b) => b.prompt), batch.map((b) => b.response), { lr: sft.lr, weightDecay: 0, maxGradNorm: 1 });
-      state = out.state;
-      loss = out.loss;
+      const chunk: SftBatch[] = [];
+      for (let i = s; i < Math.min(s + SFT_CHUNK, sft.steps); i++) chunk.push(batchOf(i));
+      if (runtime.sftSteps) {
+        ({ state, loss } = await runtime.sftSteps(state, chunk, hyper));
+        continue;
+      }
+      for (const b of chunk) ({ state, loss } = await runtime.sftStep(state, b.prompts, b.responses, hyper));
     }
   });
   return putWeights(ctx.store, key, config, state.weights, { role: 'pi0', sftSteps: String(sft.steps), sftFinalLoss: String(loss) });

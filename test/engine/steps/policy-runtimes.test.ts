@@ -104,3 +104,41 @@ test('thread-hosted training steps hand back their state in shared memory and tr
   }
   await Promise.all([inline.dispose(), hosted.dispose()]);
 });
+
+test('sftSteps on a thread trains bit-for-bit as sftStep per batch inline, and returns the last step\'s loss', async () => {
+  const inline = await leasePolicyRuntime(config, options, 'inline');
+  const hosted = await leasePolicyRuntime(config, options, 'worker-thread');
+  const hyper = { lr: 0.01, weightDecay: 0, maxGradNorm: 1 };
+  const batches = [
+    { prompts: [[1, 2], [3, 4]], responses: [[0, 1], [2]] },
+    { prompts: [[2], [4, 1]], responses: [[3, 3, 0], [1]] },
+    { prompts: [[1, 1]], responses: [[4]] },
+  ];
+  let a: TrainState = { weights: initPolicy(config, 5), m: new Map(), v: new Map(), step: 0 };
+  let loss = NaN;
+  for (const batch of batches) ({ state: a, loss } = await inline.sftStep(a, batch.prompts, batch.responses, hyper));
+  const b = await hosted.sftSteps!({ weights: initPolicy(config, 5), m: new Map(), v: new Map(), step: 0 }, batches, hyper);
+  expect(b.loss).toBe(loss);
+  expect(b.state.step).toBe(3);
+  for (const part of ['weights', 'm', 'v'] as const) {
+    for (const [name, t] of a[part]) expect(Array.from(b.state[part].get(name)!.data)).toEqual(Array.from(t.data));
+  }
+  await expect(hosted.sftSteps!(a, [], hyper)).rejects.toThrow(/batches must be a non-empty array/);
+  await Promise.all([inline.dispose(), hosted.dispose()]);
+});
+
+test('a thread keeps weights resident across calls and computes with the right ones when more sets come than it holds', async () => {
+  const inline = await leasePolicyRuntime(config, options, 'inline');
+  const hosted = await leasePolicyRuntime(config, options, 'worker-thread');
+  const sets = Array.from({ length: 7 }, (_, i) => initPolicy(config, 10 + i));
+  const prompts = [[1, 2], [3, 4]];
+  const responses = [[0, 1], [2]];
+  // Cycling through more weight sets than the thread keeps forces evictions and resends between reuses.
+  for (const i of [0, 1, 0, 2, 3, 4, 5, 0, 6, 1, 1, 6]) {
+    expect(Array.from(await hosted.sequenceLogprobs(sets[i], prompts, responses))).toEqual(Array.from(await inline.sequenceLogprobs(sets[i], prompts, responses)));
+  }
+  // Calls in flight together reach the thread in order, so the resident set stays in step.
+  const both = await Promise.all([hosted.sample(sets[2], prompts, sampling), hosted.sample(sets[3], prompts, sampling), hosted.sample(sets[2], prompts, sampling)]);
+  expect(both).toEqual([await inline.sample(sets[2], prompts, sampling), await inline.sample(sets[3], prompts, sampling), await inline.sample(sets[2], prompts, sampling)]);
+  await Promise.all([inline.dispose(), hosted.dispose()]);
+});

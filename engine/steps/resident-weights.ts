@@ -1,0 +1,67 @@
+/**
+ * Weights kept resident on a compute thread, so that a step calling sample / sequenceLogprobs many times with the
+ * same weights copies them to the thread once, not once per call.
+ *
+ * The caller's side names each weights object (by identity) with an id and keeps a mirror of the thread's
+ * least-recently-used set: calls reach the thread one after another in the order they were made (workerHost.ts),
+ * so both sides apply the same touches and evictions and the caller knows, without asking, whether the thread
+ * still holds an id. The weights go along only when it does not. Keying by identity relies on what every step
+ * does: weights (a decoded checkpoint, a training step's output) are never changed in place once made.
+ */
+import type { NamedTensors } from '../model/api';
+
+/** Weights sets a thread keeps (a step uses at most two at once: policy and reference / pi0). */
+export const RESIDENT_WEIGHTS = 4;
+
+/** What a call sends for its weights: the id, and the tensors when the thread does not hold that id. */
+export interface WeightsRef {
+  id: number;
+  tensors?: NamedTensors;
+}
+
+/** The least-recently-used order both sides keep; touch() returns the id that fell out, if any. */
+export class ResidentOrder {
+  private readonly ids: number[] = [];
+
+  has(id: number): boolean {
+    return this.ids.includes(id);
+  }
+
+  touch(id: number): number | undefined {
+    const at = this.ids.indexOf(id);
+    if (at >= 0) this.ids.splice(at, 1);
+    this.ids.push(id);
+    return this.ids.length > RESIDENT_WEIGHTS ? this.ids.shift() : undefined;
+  }
+}
+
+/** The caller's side: names weights and decides whether a call carries them. */
+export function residentSender(): (weights: NamedTensors) => WeightsRef {
+  const ids = new WeakMap<NamedTensors, number>();
+  const order = new ResidentOrder();
+  let next = 1;
+  return (weights) => {
+    let id = ids.get(weights);
+    if (id === undefined) {
+      id = next++;
+      ids.set(weights, id);
+    }
+    const held = order.has(id);
+    order.touch(id);
+    return held ? { id } : { id, tensors: weights };
+  };
+}
+
+/** The thread's side: the weights a call means, stored when they came along. */
+export function residentStore(): (ref: WeightsRef) => NamedTensors {
+  const byId = new Map<number, NamedTensors>();
+  const order = new ResidentOrder();
+  return (ref) => {
+    if (ref.tensors) byId.set(ref.id, ref.tensors);
+    const weights = byId.get(ref.id);
+    if (!weights) throw new Error(`policy thread: weights #${ref.id} are not resident (the caller's mirror is out of step); this is a bug`);
+    const evicted = order.touch(ref.id);
+    if (evicted !== undefined) byId.delete(evicted);
+    return weights;
+  };
+}
