@@ -47,7 +47,6 @@ async function checkSameSpec(store: ArtifactStore, campaign: string, spec: Campa
 
 export async function runCampaign(specInput: CampaignSpec | CampaignSpecInput, options: RunOptions): Promise<CampaignSummary> {
   const spec = parseSpec(specInput);
-  if (spec.offline.pairs) throw new InvalidInputError('offline.pairs: a user file of offline pairs is not supported by the built-in tasks; use offline.prompts');
   const campaign = options.campaign ?? spec.name;
   const ctxFor = (iteration: number): StepContext => ({
     store: options.store, spec, campaign, iteration, progress: options.progress, resumeFrom: options.resumeFrom, signal: options.signal,

@@ -141,6 +141,7 @@ describe('checkFeasible: the checks setup runs before any compute', () => {
   it.each([
     ['policy.source onnx', onnxPolicy, /policy\.source 'onnx'/, 'InvalidInputError'],
     ['a files task', filesTask, /task\.name 'files'/, 'InvalidInputError'],
+    ['a file of offline pairs', tinySpec({ offline: { pairs: 'inputs/pairs.jsonl' } }), /^offline\.pairs: .*use offline\.prompts/, 'InvalidInputError'],
     ['a context too small', shortContext, /raise policy\.model\.context/, 'InvalidInputError'],
     ['cuda with fallback none', cudaNoFallback, /execution provider 'cuda' cannot load/, 'ProviderUnavailableError'],
   ])('refuses %s', async (_what, spec, message, name) => {
