@@ -13,7 +13,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { PREFLOOP_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 export interface DevServerOptions {
-  /** SQLite file; defaults to a fresh file in a temp directory. The file is what makes restart() keep history. */
+  /** SQLite file; defaults to a fresh file in a temp directory (removed by stop()). The file is what makes restart() keep history. */
   dbFile?: string;
   /** Front-end gRPC port; defaults to a free one. */
   port?: number;
@@ -103,7 +103,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const ip = options.ip ?? '127.0.0.1';
   const namespace = options.namespace ?? 'default';
   const port = options.port ?? (await freePort(ip));
-  const dbFile = options.dbFile ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-temporal-')), 'temporal.sqlite');
+  // Without a dbFile the history lives in a temp dir of ours: restart() keeps it, stop() removes it.
+  const ownDir = options.dbFile === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-temporal-')) : undefined;
+  const dbFile = options.dbFile ?? path.join(ownDir as string, 'temporal.sqlite');
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
 
   const launch = async (): Promise<TestWorkflowEnvironment> => {
@@ -133,7 +135,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
 
   let env: TestWorkflowEnvironment | undefined = await launch();
-  const stop = async () => {
+  const halt = async () => {
     const current = env;
     env = undefined;
     if (current) await current.teardown();
@@ -144,9 +146,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     dbFile,
     port,
     cliSource: found?.source ?? 'download',
-    stop,
+    async stop() {
+      await halt();
+      if (ownDir) fs.rmSync(ownDir, { recursive: true, force: true });
+    },
     async restart() {
-      await stop();
+      await halt();
       env = await launch();
     },
   };

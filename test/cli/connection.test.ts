@@ -29,6 +29,7 @@ describe('resolveConnection', () => {
     expect({ crt: tls.clientCertPair.crt.toString(), key: tls.clientCertPair.key.toString(), name: tls.serverNameOverride }).toEqual({ crt: 'CERT', key: 'KEY', name: 'tmprl' });
     expect(() => resolveConnection({ tlsCertPath: path.join(dir, 'c.pem') }, {})).toThrow(/needs both --tls-cert-path and --tls-key-path/);
     expect(() => resolveConnection({ tlsCaPath: path.join(dir, 'missing.pem') }, {})).toThrow(/cannot read TLS CA certificate .*missing\.pem/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('names the missing package when a profile is asked for without @temporalio/envconfig', () => {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { lines, runCli } from './run-cli';
 import { startTestServer } from './server-fixture';
@@ -9,6 +10,15 @@ function expectOneLineError(r: { code: number | null; stderr: string }, code: nu
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code, stderr: expect.stringMatching(pattern) });
   expect(lines(r.stderr)).toHaveLength(1);
 }
+
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-spec-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 describe('prefloop usage errors (no server needed)', () => {
   it('--help succeeds and documents the exit codes', async () => {
@@ -29,7 +39,7 @@ describe('prefloop usage errors (no server needed)', () => {
 
   it('a missing spec file is not found (3); an invalid --set names the field (2)', async () => {
     expectOneLineError(await runCli(['run', 'no-such-spec.yaml']), 3, /spec file no-such-spec.yaml does not exist/);
-    const spec = path.join(fs.mkdtempSync('/tmp/prefloop-spec-'), 'spec.yaml');
+    const spec = path.join(tempDir(), 'spec.yaml');
     fs.writeFileSync(spec, 'name: tiny\niterations: 1\n');
     expectOneLineError(await runCli(['run', spec, '--set', 'update.beta=-1']), 2, /update\.beta: .*-1/);
     expectOneLineError(await runCli(['run', spec, '--set', 'sampling.n']), 2, /"sampling\.n" is not of the form path=value/);
@@ -72,7 +82,7 @@ describe('prefloop against a real dev server', () => {
   });
 
   it('schedule create, list and delete a nightly campaign with overlap skip', async () => {
-    const spec = path.join(fs.mkdtempSync('/tmp/prefloop-spec-'), 'nightly.json');
+    const spec = path.join(tempDir(), 'nightly.json');
     fs.writeFileSync(spec, JSON.stringify({ name: 'nightly', iterations: 1 }));
     const created = await runCli(['schedule', 'create', 'nightly', spec, '--cron', '0 2 * * *', '--paused', '--json'], env);
     expect(created.code).toBe(0);

@@ -31,6 +31,7 @@ describe('prefloop server', () => {
     }
     expect(await exited).toBe(0);
     expect(fs.statSync(path.join(home, 'temporal.sqlite')).size).toBeGreaterThan(0);
+    fs.rmSync(home, { recursive: true, force: true });
   }, 90_000);
 
   it('rejects a bad port as a usage error', async () => {

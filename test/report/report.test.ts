@@ -34,9 +34,11 @@ describe('campaign report', () => {
   let browser: Browser;
   let campaigns: ReportCampaign[];
   let html: string;
+  let storeRoot: string;
 
   beforeAll(async () => {
-    const store = new LocalArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-report-')));
+    storeRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-report-'));
+    const store = new LocalArtifactStore(storeRoot);
     campaigns = [await realCampaign(store, 'tiny-beta-0.1', 0.1), await realCampaign(store, 'tiny-beta-0.5', 0.5)];
     html = await buildReport({ title: 'report test', campaigns });
     fs.mkdirSync(OUT, { recursive: true });
@@ -45,6 +47,7 @@ describe('campaign report', () => {
   });
   afterAll(async () => {
     await browser?.close();
+    fs.rmSync(storeRoot, { recursive: true, force: true });
   });
 
   it('is self-contained: no scripts, no external resources', () => {
