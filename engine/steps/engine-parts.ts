@@ -5,8 +5,6 @@
 import type { NamedTensors, PolicyRuntime, ResolvedModelConfig, RuntimeOptions } from '../model/api';
 import { initPolicy } from '../model/gpt';
 import { createPolicyRuntime } from '../model/runtime';
-import { hostPolicyRuntime } from '../runtime/hosted';
-import { COMPUTE_PLACEMENTS, type ComputePlacement } from './compute-placement';
 
 export { rngFor, streamId } from '../sampling/rng';
 export type { Rng } from '../sampling/rng';
@@ -15,11 +13,9 @@ export { encodeCheckpoint, decodeCheckpoint, type PolicyCheckpoint } from '../ch
 /** Part of pi0's cache key: a pi0 trained by another model family is never reused. */
 export const MODEL_FAMILY = 'gpt-ort-v1';
 
-/** A policy runtime on the thread `placement` names. */
-export function createPolicy(config: ResolvedModelConfig, options: RuntimeOptions, placement: ComputePlacement): Promise<PolicyRuntime> {
-  if (placement === 'worker-thread') return hostPolicyRuntime(config, options);
-  if (placement === 'inline') return createPolicyRuntime(config, options);
-  throw new Error(`compute placement '${String(placement)}' is not one of ${COMPUTE_PLACEMENTS.join(', ')}`);
+/** A policy runtime on the caller's thread (worker-thread runtimes come from policy-thread.ts). */
+export function createPolicy(config: ResolvedModelConfig, options: RuntimeOptions): Promise<PolicyRuntime> {
+  return createPolicyRuntime(config, options);
 }
 
 export function initialPolicyWeights(config: ResolvedModelConfig, seed: number): NamedTensors {

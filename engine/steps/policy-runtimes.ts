@@ -39,7 +39,7 @@ function poolFor(key: string): Pool {
 /** A runtime leased to one step; its dispose() returns the runtime to the cache. */
 export async function leasePolicyRuntime(config: ResolvedModelConfig, options: RuntimeOptions, placement: ComputePlacement): Promise<PolicyRuntime> {
   const pool = poolFor(JSON.stringify([placement, config, options.provider, options.fallback, options.threads]));
-  const runtime = pool.idle.pop() ?? (placement === 'worker-thread' ? await threadRuntime(config, options) : await createPolicy(config, options, placement));
+  const runtime = pool.idle.pop() ?? (placement === 'worker-thread' ? await threadRuntime(config, options) : await createPolicy(config, options));
   let held = true;
   const live = (method: string): PolicyRuntime => {
     if (!held) throw new Error(`policy runtime ${method}() after the step gave its lease back (dispose())`);
