@@ -59,30 +59,42 @@ export function promptExact(logpPolicy: ArrayLike<number>, logpInitial: ArrayLik
   return { reward, kl, Jstar, winRate: exactWinRate(p, q, rewards), logZ: Jstar / eta };
 }
 
-async function allLogprobs(runtime: PolicyRuntime, weights: NamedTensors, prompt: number[], responses: number[][]): Promise<Float64Array> {
-  const out = new Float64Array(responses.length);
-  for (let i = 0; i < responses.length; i += ROWS_PER_CALL) {
-    const chunk = responses.slice(i, i + ROWS_PER_CALL);
-    out.set(await runtime.sequenceLogprobs(weights, chunk.map(() => prompt), chunk), i);
+/**
+ * log pi(a|x) of every response of every prompt, one Float64Array per prompt. Rows of several prompts share a
+ * call (up to ROWS_PER_CALL): on a compute thread each call is a round trip, and one call per prompt made those
+ * round trips a visible share of an evaluation.
+ */
+async function allLogprobs(runtime: PolicyRuntime, weights: NamedTensors, prompts: number[][], responses: number[][]): Promise<Float64Array[]> {
+  const rows = prompts.length * responses.length;
+  const flat = new Float64Array(rows);
+  for (let start = 0; start < rows; start += ROWS_PER_CALL) {
+    const end = Math.min(rows, start + ROWS_PER_CALL);
+    const xs: number[][] = [];
+    const as: number[][] = [];
+    for (let r = start; r < end; r++) {
+      xs.push(prompts[Math.floor(r / responses.length)]);
+      as.push(responses[r % responses.length]);
+    }
+    flat.set(await runtime.sequenceLogprobs(weights, xs, as), start);
   }
-  return out;
+  return prompts.map((_, i) => flat.subarray(i * responses.length, (i + 1) * responses.length));
 }
 
-/** Exact metrics over `prompts`; pi0's log-probs are computed once per prompt and can be passed back in (cache). */
+/** Exact metrics over `prompts`. */
 export async function exactMetrics(
   runtime: PolicyRuntime, weights: NamedTensors, initial: NamedTensors, task: Task, prompts: number[][], eta: number,
 ): Promise<EvalMetrics> {
   const responses = task.allResponses();
+  const lps = await allLogprobs(runtime, weights, prompts, responses);
+  const lqs = weights === initial ? lps : await allLogprobs(runtime, initial, prompts, responses);
   let reward = 0, kl = 0, Jstar = 0, win = 0, length = 0;
-  for (const x of prompts) {
+  prompts.forEach((x, k) => {
     const rewards = responses.map((a) => task.gold(x, a));
-    const lp = await allLogprobs(runtime, weights, x, responses);
-    const lq = weights === initial ? lp : await allLogprobs(runtime, initial, x, responses);
-    const e = promptExact(lp, lq, rewards, eta);
-    const p = normalize(lp);
+    const e = promptExact(lps[k], lqs[k], rewards, eta);
+    const p = normalize(lps[k]);
     reward += e.reward; kl += e.kl; Jstar += e.Jstar; win += e.winRate;
     responses.forEach((a, i) => { length += p[i] * task.responseLength(a); });
-  }
+  });
   const n = prompts.length;
   const J = reward / n - eta * (kl / n);
   return {
@@ -96,10 +108,11 @@ export async function exactWinRateBetween(
   runtime: PolicyRuntime, a: NamedTensors, b: NamedTensors, task: Task, prompts: number[][],
 ): Promise<number> {
   const responses = task.allResponses();
+  const [la, lb] = [await allLogprobs(runtime, a, prompts, responses), await allLogprobs(runtime, b, prompts, responses)];
   let total = 0;
-  for (const x of prompts) {
+  prompts.forEach((x, k) => {
     const rewards = responses.map((r) => task.gold(x, r));
-    total += exactWinRate(normalize(await allLogprobs(runtime, a, x, responses)), normalize(await allLogprobs(runtime, b, x, responses)), rewards);
-  }
+    total += exactWinRate(normalize(la[k]), normalize(lb[k]), rewards);
+  });
   return total / prompts.length;
 }
