@@ -85,6 +85,12 @@ export interface PreferenceStepMetrics {
   'logps/rejected': number;
 }
 
+/** One step of PolicyRuntime.preferenceSteps(): its batch and hyper-parameters (the learning rate changes per step). */
+export interface PreferenceStepInput {
+  batch: PreferenceBatch;
+  hyper: PreferenceHyper;
+}
+
 export interface PolicyRuntime {
   readonly config: ResolvedModelConfig;
   /** Batched autoregressive sampling with the KV cache. Returns response tokens per row. */
@@ -101,6 +107,12 @@ export interface PolicyRuntime {
   sftSteps?(state: TrainState, batches: SftBatch[], hyper: Omit<PreferenceHyper, 'loss' | 'beta' | 'labelSmoothing'>): Promise<{ state: TrainState; loss: number; grad_norm: number }>;
   /** One preference-loss AdamW step (every loss of PAPER.md). */
   preferenceStep(state: TrainState, batch: PreferenceBatch, hyper: PreferenceHyper): Promise<{ state: TrainState; metrics: PreferenceStepMetrics }>;
+  /**
+   * Preference steps in a row, each on the state the previous one returned: the same result as calling
+   * preferenceStep per step, in one call (one round trip to a compute thread). Returns every step's metrics.
+   * Optional: callers fall back to preferenceStep per step.
+   */
+  preferenceSteps?(state: TrainState, steps: PreferenceStepInput[]): Promise<{ state: TrainState; metrics: PreferenceStepMetrics[] }>;
   dispose(): Promise<void>;
 }
 

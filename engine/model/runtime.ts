@@ -8,7 +8,7 @@ import { chooseToken } from '../sampling/choose';
 import { rngFor } from '../sampling/rng';
 import { DEFAULT_RUNTIME } from '../runtime/sessions';
 import type {
-  NamedTensors, PolicyRuntime, PreferenceBatch, PreferenceHyper, PreferenceStepMetrics, ResolvedModelConfig, RuntimeOptions, SampleOptions, SftBatch, TrainState,
+  NamedTensors, PolicyRuntime, PreferenceBatch, PreferenceHyper, PreferenceStepInput, PreferenceStepMetrics, ResolvedModelConfig, RuntimeOptions, SampleOptions, SftBatch, TrainState,
 } from './api';
 import { checkSequences, checkTokens, int64, packPrompts, packSequences, scoreInChunks } from './batch';
 import { headDim, parameterSpecs, validateConfig } from './gpt';
@@ -166,6 +166,17 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
     return { state: nextState(out, specs, state), metrics };
   }
 
+  async function preferenceSteps(state: TrainState, steps: PreferenceStepInput[]) {
+    if (!Array.isArray(steps) || steps.length === 0) throw new InvalidInputError(`preferenceSteps: steps must be a non-empty array of {batch, hyper}, got ${Array.isArray(steps) ? 'an empty array' : typeof steps}`);
+    const metrics: PreferenceStepMetrics[] = [];
+    for (const { batch, hyper } of steps) {
+      const out = await preferenceStep(state, batch, hyper);
+      state = out.state;
+      metrics.push(out.metrics);
+    }
+    return { state, metrics };
+  }
+
   return {
     config: frozen,
     sample,
@@ -173,6 +184,7 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
     sftStep,
     sftSteps,
     preferenceStep,
+    preferenceSteps,
     async dispose() {
       sessions.clear();
     },

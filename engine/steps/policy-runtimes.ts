@@ -52,6 +52,7 @@ export async function leasePolicyRuntime(config: ResolvedModelConfig, options: R
     sftStep: async (...a) => live('sftStep').sftStep(...a),
     ...(runtime.sftSteps ? { sftSteps: async (...a: Parameters<NonNullable<PolicyRuntime['sftSteps']>>) => live('sftSteps').sftSteps!(...a) } : {}),
     preferenceStep: async (...a) => live('preferenceStep').preferenceStep(...a),
+    ...(runtime.preferenceSteps ? { preferenceSteps: async (...a: Parameters<NonNullable<PolicyRuntime['preferenceSteps']>>) => live('preferenceSteps').preferenceSteps!(...a) } : {}),
     async dispose() {
       if (!held) return;
       held = false;
@@ -106,6 +107,7 @@ async function threadRuntime(config: ResolvedModelConfig, options: RuntimeOption
     sftStep: remote.sftStep,
     sftSteps: remote.sftSteps,
     preferenceStep: remote.preferenceStep,
+    preferenceSteps: remote.preferenceSteps,
     dispose: remote.dispose,
   };
 }

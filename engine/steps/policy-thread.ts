@@ -8,9 +8,11 @@ import type { NamedTensors, PolicyRuntime, ResolvedModelConfig, RuntimeOptions, 
 import { createPolicyRuntime } from '../model/runtime';
 import { residentStore, type WeightsRef } from './resident-weights';
 
-export type ThreadPolicyRuntime = Omit<PolicyRuntime, 'config' | 'sftSteps'> & {
+export type ThreadPolicyRuntime = Omit<PolicyRuntime, 'config' | 'sftSteps' | 'preferenceSteps'> & {
   /** Always here: a training loop's chunk of SFT steps costs one round trip to this thread. */
   sftSteps: NonNullable<PolicyRuntime['sftSteps']>;
+  /** Always here: a chunk of preference steps costs one round trip to this thread. */
+  preferenceSteps: NonNullable<PolicyRuntime['preferenceSteps']>;
   /** sample() on weights named by a WeightsRef (see resident-weights.ts). */
   sampleResident(weights: WeightsRef, prompts: number[][], options: SampleOptions): Promise<number[][]>;
   /** sequenceLogprobs() on weights named by a WeightsRef. */
@@ -55,6 +57,12 @@ export function createThreadPolicyRuntime(): ThreadPolicyRuntime {
     },
     preferenceStep: async (state, ...a) => {
       const out = await built('preferenceStep').preferenceStep(unshared(state), ...a);
+      return { ...out, state: shared(out.state) };
+    },
+    preferenceSteps: async (state, steps) => {
+      const run = built('preferenceSteps').preferenceSteps;
+      if (!run) throw new Error('policy thread: the runtime has no preferenceSteps()');
+      const out = await run(unshared(state), steps);
       return { ...out, state: shared(out.state) };
     },
     async dispose() {

@@ -11,6 +11,7 @@ import { findOutput, keyOf, putJson, putWeights, withPolicyRuntime, resolvedMode
 import { initialPolicyWeights, MODEL_FAMILY, rngFor, streamId } from './engine-parts';
 import { evaluate } from './evaluate';
 import { checkFeasible } from './feasibility';
+import { StepsPerCall } from './steps-per-call';
 import { filter } from './filter';
 import { rank } from './rank';
 import { sampleShard } from './sample-shard';
@@ -18,9 +19,6 @@ import type { SetupOutput, StepContext } from './types';
 import { InvalidInputError } from '../errors';
 
 export const TASK_CACHE_CAMPAIGN = 'task-cache';
-
-/** SFT steps per runtime call while training pi0 (between them, cancellation is checked). */
-const SFT_CHUNK = 25;
 
 async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
   const { spec } = ctx;
@@ -41,17 +39,19 @@ async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
     return { prompts: batch.map((b) => b.prompt), responses: batch.map((b) => b.response) };
   };
   await withPolicyRuntime(ctx, async (runtime) => {
-    // Chunks of steps per call: a runtime on a compute thread pays one round trip (state copied out and back) per
-    // chunk rather than per step, and cancellation is still seen between chunks. Same batches, same order.
-    for (let s = 0; s < sft.steps; s += SFT_CHUNK) {
+    // Several steps per runtime call (steps-per-call.ts); cancellation is seen between calls.
+    const perCall = new StepsPerCall();
+    for (let s = 0; s < sft.steps;) {
       checkAborted(ctx);
       const chunk: SftBatch[] = [];
-      for (let i = s; i < Math.min(s + SFT_CHUNK, sft.steps); i++) chunk.push(batchOf(i));
-      if (runtime.sftSteps) {
-        ({ state, loss } = await runtime.sftSteps(state, chunk, hyper));
-        continue;
-      }
-      for (const b of chunk) ({ state, loss } = await runtime.sftStep(state, b.prompts, b.responses, hyper));
+      for (let i = s; i < Math.min(s + perCall.next, sft.steps); i++) chunk.push(batchOf(i));
+      s += chunk.length;
+      ({ state, loss } = await perCall.time(chunk.length, async () => {
+        if (runtime.sftSteps) return runtime.sftSteps(state, chunk, hyper);
+        let out = { state, loss };
+        for (const b of chunk) out = await runtime.sftStep(out.state, b.prompts, b.responses, hyper);
+        return out;
+      }));
     }
   });
   return putWeights(ctx.store, key, config, state.weights, { role: 'pi0', sftSteps: String(sft.steps), sftFinalLoss: String(loss) });

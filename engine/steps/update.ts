@@ -10,7 +10,7 @@
  */
 import { MEDIA_TYPES, type ArtifactRef } from '../../schemas/artifacts';
 import type { TrainLog } from '../../schemas/results';
-import type { NamedTensors, PreferenceStepMetrics, TrainState } from '../model/api';
+import type { NamedTensors, PolicyRuntime, PreferenceStepInput, PreferenceStepMetrics, TrainState } from '../model/api';
 import { permutation } from '../preference/random';
 import type { Pair } from '../preference/types';
 import {
@@ -19,7 +19,20 @@ import {
 import { decodeCheckpoint, encodeCheckpoint } from './engine-parts';
 import { learningRate } from './lr-schedule';
 import { stepPlan } from './plan-of';
+import { StepsPerCall } from './steps-per-call';
 import type { StepContext, UpdateInput, UpdateOutput } from './types';
+
+/** The runtime's preferenceSteps, or preferenceStep once per step where it has none. */
+async function preferenceSteps(runtime: PolicyRuntime, state: TrainState, steps: PreferenceStepInput[]): Promise<{ state: TrainState; metrics: PreferenceStepMetrics[] }> {
+  if (runtime.preferenceSteps) return runtime.preferenceSteps(state, steps);
+  const metrics: PreferenceStepMetrics[] = [];
+  for (const { batch, hyper } of steps) {
+    const out = await runtime.preferenceStep(state, batch, hyper);
+    state = out.state;
+    metrics.push(out.metrics);
+  }
+  return { state, metrics };
+}
 
 export interface UpdateCursor { iteration: number; step: number; checkpoint: ArtifactRef; log: ArtifactRef }
 
@@ -92,18 +105,30 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
       at += chunk.length;
     }
     const hyper = { loss: u.loss, beta: plan.beta, labelSmoothing: u.labelSmoothing, weightDecay: u.weightDecay, maxGradNorm: u.maxGradNorm };
+    // Several optimizer steps per runtime call (steps-per-call.ts), never past the next training checkpoint.
+    const perCall = new StepsPerCall();
     while (state.step < total) {
       checkAborted(ctx);
-      const s = state.step;
-      const epoch = Math.floor(s / stepsPerEpoch);
-      const idx = batchIndices(ctx, plan.stage, n, perBatch, epoch, s % stepsPerEpoch);
-      const lr = learningRate(u.lr, u.schedule, u.warmup, s, total);
-      const result = await runtime.preferenceStep(state, {
-        prompts: idx.map((i) => pairs[i].prompt), chosen: idx.map((i) => pairs[i].chosen), rejected: idx.map((i) => pairs[i].rejected),
-        refChosen: idx.map((i) => refChosen[i]), refRejected: idx.map((i) => refRejected[i]),
-      }, { ...hyper, lr });
+      const first = state.step;
+      const last = Math.min(total, (Math.floor(first / u.checkpointEvery) + 1) * u.checkpointEvery, first + perCall.next);
+      const steps: PreferenceStepInput[] = [];
+      const at: Array<{ step: number; epoch: number; lr: number }> = [];
+      for (let s = first; s < last; s++) {
+        const epoch = Math.floor(s / stepsPerEpoch);
+        const idx = batchIndices(ctx, plan.stage, n, perBatch, epoch, s % stepsPerEpoch);
+        const lr = learningRate(u.lr, u.schedule, u.warmup, s, total);
+        steps.push({
+          batch: {
+            prompts: idx.map((i) => pairs[i].prompt), chosen: idx.map((i) => pairs[i].chosen), rejected: idx.map((i) => pairs[i].rejected),
+            refChosen: idx.map((i) => refChosen[i]), refRejected: idx.map((i) => refRejected[i]),
+          },
+          hyper: { ...hyper, lr },
+        });
+        at.push({ step: s, epoch, lr });
+      }
+      const result = await perCall.time(steps.length, () => preferenceSteps(runtime, state, steps));
       state = result.state;
-      rows.push({ ...result.metrics, step: s, epoch, lr });
+      result.metrics.forEach((metrics, i) => rows.push({ ...metrics, ...at[i] }));
       if (state.step % u.checkpointEvery === 0 && state.step < total) {
         const checkpoint = await store.put(keyOf(ctx, 'update', `checkpoints/step-${state.step}.safetensors`), encodeCheckpoint({ config, state }), MEDIA_TYPES.safetensors);
         const log = await store.putJsonl(keyOf(ctx, 'update', `checkpoints/log-${state.step}.jsonl`), rows);

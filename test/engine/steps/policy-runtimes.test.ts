@@ -127,6 +127,35 @@ test('sftSteps on a thread trains bit-for-bit as sftStep per batch inline, and r
   await Promise.all([inline.dispose(), hosted.dispose()]);
 });
 
+test('preferenceSteps on a thread trains bit-for-bit as preferenceStep per step inline, with every step\'s metrics', async () => {
+  const inline = await leasePolicyRuntime(config, options, 'inline');
+  const hosted = await leasePolicyRuntime(config, options, 'worker-thread');
+  const zeros = (w: TrainState['weights']) => new Map([...w].map(([k, t]) => [k, { ...t, data: new Float32Array(t.data.length) }]));
+  const start = (): TrainState => { const weights = initPolicy(config, 6); return { weights, m: zeros(weights), v: zeros(weights), step: 0 }; };
+  const base = { loss: 'sigmoid' as const, beta: 0.1, labelSmoothing: 0, weightDecay: 0, maxGradNorm: 1 };
+  // The learning rate changes per step, as in update's schedule.
+  const steps = [
+    { batch: { prompts: [[1, 2]], chosen: [[3, 0]], rejected: [[4]], refChosen: [-3], refRejected: [-2] }, hyper: { ...base, lr: 0.01 } },
+    { batch: { prompts: [[2], [4, 1]], chosen: [[1], [2, 2]], rejected: [[3, 3], [0]], refChosen: [-2, -4], refRejected: [-5, -1] }, hyper: { ...base, lr: 0.02 } },
+    { batch: { prompts: [[1, 1]], chosen: [[4]], rejected: [[2]], refChosen: [-1.5], refRejected: [-1.5] }, hyper: { ...base, lr: 0.005 } },
+  ];
+  let a = start();
+  const metrics = [];
+  for (const { batch, hyper } of steps) {
+    const out = await inline.preferenceStep(a, batch, hyper);
+    a = out.state;
+    metrics.push(out.metrics);
+  }
+  const b = await hosted.preferenceSteps!(start(), steps);
+  expect(b.metrics).toEqual(metrics);
+  expect(b.state.step).toBe(3);
+  for (const part of ['weights', 'm', 'v'] as const) {
+    for (const [name, t] of a[part]) expect(Array.from(b.state[part].get(name)!.data)).toEqual(Array.from(t.data));
+  }
+  await expect(hosted.preferenceSteps!(a, [])).rejects.toThrow(/steps must be a non-empty array/);
+  await Promise.all([inline.dispose(), hosted.dispose()]);
+});
+
 test('a thread keeps weights resident across calls and computes with the right ones when more sets come than it holds', async () => {
   const inline = await leasePolicyRuntime(config, options, 'inline');
   const hosted = await leasePolicyRuntime(config, options, 'worker-thread');
