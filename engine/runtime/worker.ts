@@ -55,7 +55,7 @@ export async function hostInWorker<T extends object>(
     stderr: false,
   });
 
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; stack: string }>();
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; origin: Error }>();
   let nextId = 1;
   let dead: Error | undefined;
   let methods: string[] = [];
@@ -94,7 +94,7 @@ export async function hostInWorker<T extends object>(
     pending.delete(msg.id);
     updateRef();
     if (msg.kind === 'result') p.resolve(msg.value);
-    else p.reject(fromWire(msg.error as WireError, p.stack));
+    else p.reject(fromWire(msg.error as WireError, p.origin.stack?.split('\n').slice(2).join('\n') ?? ''));
   });
   worker.on('error', (e) => failAll(new Error(`worker hosting ${modulePath}#${exportName} crashed: ${e.message}`)));
   worker.on('exit', (code) => failAll(new Error(`worker hosting ${modulePath}#${exportName} exited (code ${code})`)));
@@ -103,10 +103,11 @@ export async function hostInWorker<T extends object>(
   const call = (method: string, callArgs: unknown[]): Promise<unknown> => {
     if (dead) return Promise.reject(dead);
     const id = nextId++;
-    // Keep the caller's stack so a remote error points at the call site too.
-    const stack = new Error().stack?.split('\n').slice(2).join('\n') ?? '';
+    // Keep the caller's stack so a remote error points at the call site too. Read only on failure: formatting a
+    // stack (through source maps, under swc) costs more than the round trip of a short call.
+    const origin = new Error();
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject, stack });
+      pending.set(id, { resolve, reject, origin });
       updateRef();
       const req: HostRequest = { kind: 'call', id, method, args: callArgs };
       try {
