@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import { ArtifactRefSchema } from '../schemas/artifacts';
-import { CampaignSpecSchema } from '../schemas/campaign';
+import { CampaignSpecSchema, type CampaignSpec } from '../schemas/campaign';
+import { validateSpec } from '../workflows/spec-checks';
 import type { EvalMetrics } from '../schemas/results';
 import type {
   EvaluateInput, FilterInput, FilterOutput, RankInput, RankOutput, SampleShardInput, SampleShardOutput, SetupOutput,
@@ -34,6 +35,8 @@ const EvaluateInputSchema = z.strictObject({ checkpoint: ArtifactRefSchema, pi0:
 export interface PlanInput { spec: unknown; iteration: number }
 
 export interface PrefloopActivities {
+  /** The campaign's spec with its defaults, or a non-retryable failure listing every problem (local activity). */
+  validateSpec(raw: unknown): Promise<CampaignSpec>;
   plan(input: PlanInput): Promise<IterationPlan>;
   setup(envelope: StepEnvelope<Record<string, never>>): Promise<SetupOutput>;
   sampleShard(envelope: StepEnvelope<SampleShardInput>): Promise<SampleShardOutput>;
@@ -59,6 +62,9 @@ export function createActivities(deps: ActivityDeps): PrefloopActivities {
       return runStep(deps, env, label(env.input), (ctx) => call(ctx, env.input));
     };
   return {
+    async validateSpec(raw) {
+      return validateSpec(raw);
+    },
     async plan(input) {
       const parsed = z.object({ spec: CampaignSpecSchema, iteration: z.number().int().positive() }).safeParse(input);
       if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid input to the plan step: ${formatZodIssues(parsed.error)}`, INVALID_INPUT);

@@ -5,6 +5,7 @@
  *
  * | step        | task queue | start-to-close | heartbeat | retry                                            |
  * |-------------|------------|----------------|-----------|--------------------------------------------------|
+ * | validateSpec| (local)    | 30 s           | -         | 1 s .. 30 s backoff x2, 5 attempts               |
  * | plan        | (local)    | 30 s           | -         | 1 s .. 30 s backoff x2, 5 attempts               |
  * | setup       | training   | 2 h            | 10 s      | 1 s .. 60 s backoff x2, unlimited until timeout  |
  * | sampleShard | inference  | 2 h            | 10 s      | same; resumes from the last finished chunk       |
@@ -16,8 +17,9 @@
  * Cancelling a campaign cancels its iteration and the step in flight: the activity learns it on its next heartbeat
  * (at most ~2 s), its StepContext.signal aborts, and the step stops at its next chunk or optimizer step.
  *
- * `plan` is pure and takes microseconds: it runs as a local activity on the workflow's own worker (recorded as a
- * marker in history, so replay sees the same plan) instead of making a round trip through a task queue.
+ * `validateSpec` and `plan` are pure and take microseconds: they run as local activities on the workflow's own worker
+ * (recorded as markers in history, so replay sees the same spec and plan) instead of making a round trip through a
+ * task queue. An invalid spec is non-retryable, so it fails the campaign at once.
  *
  * Invalid input (a spec, data or files the engine cannot use), missing and corrupt artifacts, and an execution provider
  * that cannot load with fallback 'none' are non-retryable (activities/context.ts): retrying cannot fix them.
@@ -45,9 +47,12 @@ const retry = {
   initialInterval: '1s' as const, backoffCoefficient: 2, maximumInterval: '60s' as const, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
 };
 
-export type StepActivity = 'plan' | 'setup' | 'sampleShard' | 'rank' | 'filter' | 'update' | 'evaluate';
+export type StepActivity = 'setup' | 'sampleShard' | 'rank' | 'filter' | 'update' | 'evaluate';
 
-export function stepOptions(spec: CampaignSpec): Record<Exclude<StepActivity, 'plan'>, ActivityOptions> & { plan: LocalActivityOptions } {
+/** validateSpec and plan: local activities. */
+export const localOptions: LocalActivityOptions = { startToCloseTimeout: '30s', retry: { ...retry, maximumInterval: '30s', maximumAttempts: 5 } };
+
+export function stepOptions(spec: CampaignSpec): Record<StepActivity, ActivityOptions> {
   const q = spec.execution.taskQueues;
   const long = (taskQueue: string, startToCloseTimeout: string): ActivityOptions => ({
     taskQueue, startToCloseTimeout, heartbeatTimeout: HEARTBEAT_TIMEOUT, retry,
@@ -56,7 +61,6 @@ export function stepOptions(spec: CampaignSpec): Record<Exclude<StepActivity, 'p
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   } as ActivityOptions);
   return {
-    plan: { startToCloseTimeout: '30s', retry: { ...retry, maximumInterval: '30s', maximumAttempts: 5 } },
     setup: long(q.training, '2h'),
     sampleShard: long(q.inference, '2h'),
     rank: long(q.inference, '2h'),

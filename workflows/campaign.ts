@@ -2,37 +2,53 @@
  * The campaign loop: validate the spec, set up (pi0, prompt pools), then run iterations 1..T as child workflows,
  * recording each one's artifact refs and metrics and tracking the best. Continues-as-new when Temporal suggests it,
  * carrying its state in the argument. Controlled by pause / resume / stopAfterIteration / setHyperparameters.
+ *
+ * Iteration t+1 needs t's policy and pairs, not t's evaluation, so it starts as soon as t has trained (t signals
+ * iterationTrained) and t evaluates meanwhile: starting an iteration (plan, child workflow start, its first workflow
+ * task) then overlaps compute instead of following it. With one inference slot the evaluation still runs before
+ * t+1's sampling; results are those of one iteration after the other. Not done while paused, after
+ * stopAfterIteration, or when continue-as-new is due (the campaign continues-as-new with no iteration in flight).
  */
 import {
-  ApplicationFailure, ContinueAsNew, allHandlersFinished, isCancellation, condition, continueAsNew, proxyActivities, setHandler,
+  ActivityFailure, ApplicationFailure, CancellationScope, ContinueAsNew, allHandlersFinished, isCancellation, condition, continueAsNew, proxyActivities, setHandler,
   startChild, upsertMemo, upsertSearchAttributes, workflowInfo, proxyLocalActivities, type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import { CampaignSpecSchema, type CampaignSpec } from '../schemas/campaign';
+import type { CampaignSpec } from '../schemas/campaign';
 import type { ArtifactRef } from '../schemas/artifacts';
 import type { CampaignSummary, IterationRecord } from '../schemas/results';
 import type { PrefloopActivities } from '../activities';
-import { stepOptions } from './activity-options';
-import { applyHyperparameterPatch } from '../schemas/hyperparameters';
-import { SpecError } from '../schemas/spec-error';
-import { toSpecIssues } from '../schemas/spec-issues';
+import { localOptions, stepOptions } from './activity-options';
 import { iterationWorkflowId, preferenceIteration } from './iteration';
-import { pauseSignal, resumeSignal, setHyperparametersUpdate, statusQuery, stopAfterIterationSignal } from './messages';
+import { iterationTrainedSignal, pauseSignal, resumeSignal, setHyperparametersUpdate, statusQuery, stopAfterIterationSignal } from './messages';
 import { ALGORITHM, BEST_J, CAMPAIGN, ITERATION, STATUS } from './search-attributes';
-import type { CampaignInput, CampaignState, CampaignStatus, IterationOutput, IterationPlan, StepName } from './types';
+import type { CampaignInput, CampaignState, CampaignStatus, IterationOutput, IterationPlan, IterationTrained, StepName } from './types';
 
-export const INVALID_SPEC = 'PrefloopInvalidSpec';
-export const INVALID_PATCH = 'PrefloopInvalidHyperparameters';
+import { INVALID_PATCH, INVALID_SPEC } from './failures';
 
-/** Every problem of the spec at once, each with its field path; the campaign fails at once, without retries. */
-export function validateSpec(raw: unknown): CampaignSpec {
-  const parsed = CampaignSpecSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const error = new SpecError(toSpecIssues(parsed.error.issues, CampaignSpecSchema, raw));
-  throw ApplicationFailure.create({ type: INVALID_SPEC, nonRetryable: true, message: error.message, details: [error.issues] });
+export { INVALID_PATCH, INVALID_SPEC } from './failures';
+
+/** workflows/spec-checks.ts, evaluated on first use (see there why it is not imported). */
+function specChecks(): typeof import('./spec-checks') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./spec-checks');
 }
 
-function initialState(input: CampaignInput): CampaignState {
-  const spec = validateSpec(input.spec);
+/**
+ * The spec, validated with its defaults filled in, by the `validateSpec` local activity (recorded in history, so
+ * replay sees the same spec). An invalid spec fails the campaign at once with every problem and its field path:
+ * the activity's non-retryable failure becomes the campaign's own.
+ */
+async function validatedSpec(raw: unknown): Promise<CampaignSpec> {
+  const { validateSpec } = proxyLocalActivities<PrefloopActivities>(localOptions);
+  try {
+    return await validateSpec(raw);
+  } catch (err) {
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === INVALID_SPEC) throw err.cause;
+    throw err;
+  }
+}
+
+function initialState(spec: CampaignSpec, input: CampaignInput): CampaignState {
   const state: CampaignState = {
     spec, next: 1, pairs: [], records: [], labels: 0, changes: [], pending: [], paused: false, stopAfterIteration: false,
   };
@@ -67,23 +83,31 @@ function iterationRecord(out: IterationOutput, spec: CampaignSpec, plan: Iterati
   };
 }
 
+/** A started iteration: its child workflow, and the plan and spec it was started with (what its record keeps). */
+interface StartedIteration {
+  handle: ChildWorkflowHandle<typeof preferenceIteration>;
+  plan: IterationPlan;
+  spec: CampaignSpec;
+}
+
 export async function preferenceCampaign(input: CampaignInput): Promise<CampaignSummary> {
   const campaign = workflowInfo().workflowId;
-  const state = input.state ?? initialState(input);
+  const state = input.state ?? initialState(await validatedSpec(input.spec), input);
   let step: StepName = 'idle';
-  /** Iteration whose child workflow is in flight, if any. */
-  let running: number | undefined;
+  /** Iterations whose child workflows are in flight (at most two: one evaluating, the next one started). */
+  const inFlight = new Map<number, StartedIteration>();
+  /** The newest iteration in flight, if any: what status reports and what a patch applies after. */
+  const running = (): number | undefined => (inFlight.size ? Math.max(...inFlight.keys()) : undefined);
+  const trained = new Map<number, IterationTrained>();
 
   const setStatus = (status: 'running' | 'paused' | 'completed' | 'stopped' | 'failed' | 'cancelled') =>
     upsertSearchAttributes([{ key: STATUS, value: status }]);
-  /** The iteration in flight, once started. */
-  let child: ChildWorkflowHandle<typeof preferenceIteration> | undefined;
   /** Set once the last iteration has run: patches could no longer apply. */
   let finishing = false;
   const forwardToIteration = (signal: typeof pauseSignal | typeof resumeSignal) => {
-    // The child may finish before the signal lands; that is fine, the campaign itself holds too. A pause that
-    // arrives before the child has started is re-sent once it has (below).
-    child?.signal(signal).catch(() => undefined);
+    // A child may finish before the signal lands; that is fine, the campaign itself holds too. A pause that
+    // arrives before a child has started is re-sent once it has (startIteration).
+    for (const { handle } of inFlight.values()) handle.signal(signal).catch(() => undefined);
   };
 
   setHandler(pauseSignal, () => {
@@ -97,8 +121,10 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
     forwardToIteration(resumeSignal);
   });
   setHandler(stopAfterIterationSignal, () => { state.stopAfterIteration = true; });
+  setHandler(iterationTrainedSignal, (notice) => { trained.set(notice.iteration, notice); });
   setHandler(setHyperparametersUpdate, (patch) => {
-    const appliesFrom = running !== undefined ? running + 1 : state.next;
+    const newest = running();
+    const appliesFrom = newest !== undefined ? newest + 1 : state.next;
     state.pending.push({ patch, appliesFrom, acceptedAt: Date.now() });
     return { appliesFrom };
   }, {
@@ -106,19 +132,14 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
       if (finishing || state.stopAfterIteration) {
         throw ApplicationFailure.create({ type: INVALID_PATCH, nonRetryable: true, message: 'the campaign runs no further iteration, so the patch would never apply; fork it instead' });
       }
-      try {
-        applyHyperparameterPatch(specWithPending(state), patch);
-      } catch (err) {
-        if (!(err instanceof SpecError)) throw err;
-        throw ApplicationFailure.create({ type: INVALID_PATCH, nonRetryable: true, message: err.message, details: [err.issues] });
-      }
+      specChecks().patchedSpec(specWithPending(state), patch);
     },
   });
   setHandler(statusQuery, (): CampaignStatus => ({
     campaign,
     algorithm: state.spec.algorithm,
     iterations: state.spec.iterations,
-    iteration: running ?? state.next - 1,
+    iteration: running() ?? state.next - 1,
     step,
     shardsDone: 0,
     shards: 0,
@@ -142,37 +163,57 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
 
   const options = stepOptions(state.spec);
   const setupActivity = proxyActivities<PrefloopActivities>(options.setup).setup;
-  const planActivity = proxyLocalActivities<PrefloopActivities>(options.plan).plan;
+  const planActivity = proxyLocalActivities<PrefloopActivities>(localOptions).plan;
 
   try {
     if (!state.setup) {
       step = 'setup';
-      await condition(() => !state.paused);
+      if (state.paused) await condition(() => !state.paused);
       state.setup = await setupActivity({ campaign, iteration: 0, spec: state.spec, input: {} });
       state.policy = state.setup.pi0;
       state.labels += state.setup.offlineLabels ?? 0;
     }
     const setup = state.setup;
+    /** Starts iteration t on `policy` and `previousPairs`, with the patches due by then; undefined past the last. */
+    const startIteration = async (t: number, policy: ArtifactRef, previousPairs: ArtifactRef[]): Promise<StartedIteration | undefined> => {
+      applyDuePatches(state, t);
+      if (t > state.spec.iterations) return undefined;
+      const spec = state.spec;
+      step = 'plan';
+      const plan = await planActivity({ spec, iteration: t });
+      step = 'iteration';
+      const handle = await startChild(preferenceIteration, {
+        workflowId: iterationWorkflowId(campaign, t),
+        args: [{ campaign, iteration: t, spec, setup, policy, previousPairs, plan, paused: state.paused }],
+      });
+      const started = { handle, plan, spec };
+      inFlight.set(t, started);
+      if (state.paused) await handle.signal(pauseSignal);
+      return started;
+    };
     let stoppedEarly = false;
     while (state.next <= state.spec.iterations) {
-      step = 'idle';
-      await condition(() => !state.paused);
       const t = state.next;
-      applyDuePatches(state, t);
-      if (t > state.spec.iterations) break;
-      running = t;
-      step = 'plan';
-      const plan = await planActivity({ spec: state.spec, iteration: t });
-      step = 'iteration';
-      child = await startChild(preferenceIteration, {
-        workflowId: iterationWorkflowId(campaign, t),
-        args: [{ campaign, iteration: t, spec: state.spec, setup, policy: state.policy ?? setup.pi0, previousPairs: state.pairs, plan, paused: state.paused }],
-      });
-      if (state.paused) await child.signal(pauseSignal);
-      const out = await child.result();
-      child = undefined;
-      running = undefined;
-      state.records.push(iterationRecord(out, state.spec, plan));
+      let current = inFlight.get(t);
+      if (!current) {
+        step = 'idle';
+        if (state.paused) await condition(() => !state.paused);
+        current = await startIteration(t, state.policy ?? setup.pi0, state.pairs);
+        if (!current) break;
+      }
+      const result = current.handle.result();
+      let finished = false;
+      void result.then(() => { finished = true; }, () => { finished = true; });
+      // Not cancellable itself: a cancelled campaign cancels its iterations and ends once they have (below).
+      await CancellationScope.nonCancellable(() => condition(() => finished || trained.has(t)));
+      const notice = trained.get(t);
+      trained.delete(t);
+      if (!finished && notice && !state.paused && !state.stopAfterIteration && !workflowInfo().continueAsNewSuggested) {
+        await startIteration(t + 1, notice.checkpoint, [...state.pairs, notice.pairs]);
+      }
+      const out = await result;
+      inFlight.delete(t);
+      state.records.push(iterationRecord(out, current.spec, current.plan));
       state.policy = out.checkpoint;
       state.pairs = [...state.pairs, out.pairs];
       state.labels += out.labels;
@@ -180,6 +221,8 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
       if (!state.best || out.eval.J > state.best.J) state.best = { iteration: t, J: out.eval.J };
       state.next = t + 1;
       upsertSearchAttributes([{ key: ITERATION, value: t }, { key: BEST_J, value: state.best.J }]);
+      // An iteration already started finishes first, then these apply.
+      if (inFlight.size) continue;
       if (state.stopAfterIteration && state.next <= state.spec.iterations) {
         stoppedEarly = true;
         break;
@@ -204,6 +247,9 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
       stoppedEarly,
     };
   } catch (err) {
+    // An iteration started ahead was cancelled too (or terminates with the campaign when it failed): wait for
+    // its compute to stop, so nothing writes to the store behind a campaign that reads as cancelled.
+    if (isCancellation(err)) await CancellationScope.nonCancellable(() => Promise.allSettled([...inFlight.values()].map(({ handle }) => handle.result())));
     if (isCancellation(err)) setStatus('cancelled');
     else if (!(err instanceof ContinueAsNew)) setStatus('failed');
     throw err;
@@ -212,13 +258,13 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
 
 /** The spec as it will be once every accepted patch applies: the base a new patch is validated against. */
 function specWithPending(state: CampaignState): CampaignSpec {
-  return state.pending.reduce((spec, change) => applyHyperparameterPatch(spec, change.patch), state.spec);
+  return state.pending.reduce((spec, change) => specChecks().patchedSpec(spec, change.patch), state.spec);
 }
 
 function applyDuePatches(state: CampaignState, iteration: number): void {
   const due = state.pending.filter((c) => c.appliesFrom <= iteration);
   if (!due.length) return;
-  for (const change of due) state.spec = applyHyperparameterPatch(state.spec, change.patch);
+  for (const change of due) state.spec = specChecks().patchedSpec(state.spec, change.patch);
   state.changes.push(...due);
   state.pending = state.pending.filter((c) => c.appliesFrom > iteration);
 }

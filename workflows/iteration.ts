@@ -1,12 +1,13 @@
 /**
  * One iteration of a campaign as a child workflow (`<campaign>/iter-<t>`), following its plan (engine/plans):
  * sample (shards in parallel on the inference queue) -> rank -> filter -> update (training queue) -> evaluate.
- * Pause holds before the next step; the step in flight finishes.
+ * Pause holds before the next step; the step in flight finishes. Once trained, it tells its campaign
+ * (iterationTrainedSignal), which may start the next iteration while this one evaluates.
  */
-import { CancellationScope, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PrefloopActivities } from '../activities';
 import { stepOptions } from './activity-options';
-import { iterationStatusQuery, pauseSignal, resumeSignal } from './messages';
+import { iterationStatusQuery, iterationTrainedSignal, pauseSignal, resumeSignal } from './messages';
 import type { IterationInput, IterationOutput, IterationStatus, StepName } from './types';
 
 export interface IterationWorkflowInput extends IterationInput {
@@ -34,7 +35,8 @@ export async function preferenceIteration(input: IterationWorkflowInput): Promis
   setHandler(iterationStatusQuery, () => ({ ...status, paused }));
 
   const enter = async (step: StepName, stage?: number) => {
-    await condition(() => !paused);
+    // Guarded: an unpaused step does not wait a workflow-activation turn for a condition that already holds.
+    if (paused) await condition(() => !paused);
     status.step = step;
     status.stage = stage;
   };
@@ -75,7 +77,16 @@ export async function preferenceIteration(input: IterationWorkflowInput): Promis
   }));
 
   await enter('evaluate', stage);
-  const evalMetrics = await acts.evaluate(envelope({ checkpoint: updated.checkpoint, pi0: setup.pi0 }));
+  const evaluated = acts.evaluate(envelope({ checkpoint: updated.checkpoint, pi0: setup.pi0 }));
+  // The campaign can start the next iteration now: it needs this policy and these pairs, not the evaluation.
+  // (Sent after the evaluation is scheduled, so that starting the next iteration does not delay it.)
+  const parent = workflowInfo().parent;
+  const notified = parent
+    ? getExternalWorkflowHandle(parent.workflowId).signal(iterationTrainedSignal, { iteration, checkpoint: updated.checkpoint, pairs: filtered.pairs })
+      .catch(() => undefined)
+    : undefined;
+  const evalMetrics = await evaluated;
+  await notified;
   status.step = 'idle';
   return {
     iteration,

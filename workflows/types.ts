@@ -26,6 +26,13 @@ export interface IterationInput {
   plan: IterationPlan;
 }
 
+/** What the next iteration needs from this one: its policy and its new pairs (iterationTrainedSignal). */
+export interface IterationTrained {
+  iteration: number;
+  checkpoint: ArtifactRef;
+  pairs: ArtifactRef;
+}
+
 export interface IterationOutput {
   iteration: number;
   /** Stage of the eta schedule (multi-step rejection sampling); 0 otherwise. */
@@ -104,7 +111,7 @@ export interface CampaignStatus {
   campaign: string;
   algorithm: string;
   iterations: number;
-  /** Iteration running now (or the last one run, when finished). */
+  /** The newest iteration running now (or the last one run, when finished). */
   iteration: number;
   step: StepName;
   stage?: number;
