@@ -1,12 +1,8 @@
 /**
- * The step functions the activities adapt (engine/steps) plus the iteration plan (engine/plans), named once so
- * that a worker can be handed another implementation without the activities knowing.
+ * The step functions the activities adapt (engine/steps), named once so that a worker can be handed another
+ * implementation without the activities knowing. (The iteration plan is not among them: it is a pure function of
+ * the spec, computed by the campaign workflow itself, engine/plans.)
  */
 import type { Steps } from '../engine/steps/types';
-import type { IterationPlan } from '../engine/plans/types';
-import type { CampaignSpec } from '../schemas/campaign';
 
-export interface StepFunctions extends Steps {
-  /** What iteration t does for the spec's algorithm (pure). */
-  plan(spec: CampaignSpec, iteration: number): IterationPlan;
-}
+export type StepFunctions = Steps;

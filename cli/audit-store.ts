@@ -2,7 +2,7 @@ import type { ArtifactStore } from '../store/types';
 import type { AuditRow } from '../report';
 
 /** Steps in data-flow order (DESIGN.md), unknown ones last. */
-const STEP_ORDER = ['setup', 'plan', 'sample', 'rank', 'filter', 'update', 'evaluate'];
+const STEP_ORDER = ['setup', 'sample', 'rank', 'filter', 'update', 'evaluate'];
 const stepRank = (step: string) => {
   const i = STEP_ORDER.indexOf(step.replace(/\[.*$/, ''));
   return i < 0 ? STEP_ORDER.length : i;

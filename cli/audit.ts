@@ -29,10 +29,11 @@ function row(iteration: number, s: StepAudit): AuditRow {
   };
 }
 
-/** The audit as flat rows (setup first, then every iteration's steps in order), for the report and `history`. */
+/** The audit as flat rows (setup and pi0's evaluation first, then every iteration's steps in order), for the report and `history`. */
 export function auditToRows(audit: CampaignAudit): AuditRow[] {
   return [
     ...(audit.setup ? [row(0, audit.setup)] : []),
+    ...(audit.initialEvaluation ? [row(0, audit.initialEvaluation)] : []),
     ...audit.iterations.flatMap((it) => it.steps.map((s) => row(it.iteration, s))),
   ];
 }

@@ -14,7 +14,7 @@ import type { CampaignInput, ForkOrigin, IterationInput, IterationOutput, Iterat
 import { activityExecutions, childExecutions, controlEvents, workflowInput, type ActivityExecution, type ControlEvent } from './history';
 
 const STEP_OF_ACTIVITY: Record<string, string> = {
-  setup: 'setup', plan: 'plan', sampleShard: 'sample', rank: 'rank', filter: 'filter', update: 'update', evaluate: 'evaluate',
+  setup: 'setup', sampleShard: 'sample', rank: 'rank', filter: 'filter', update: 'update', evaluate: 'evaluate',
 };
 
 export interface StepAudit {
@@ -61,6 +61,8 @@ export interface CampaignAudit {
   spec: unknown;
   fork?: ForkOrigin;
   setup?: StepAudit;
+  /** The evaluation of pi0 (iteration 0's evaluate step; absent in a fork, which starts from an evaluated policy). */
+  initialEvaluation?: StepAudit;
   iterations: IterationAudit[];
   /** Signals and accepted updates, in order. */
   control: ControlEvent[];
@@ -79,13 +81,13 @@ function refsIn(value: unknown, out: ArtifactRef[] = []): ArtifactRef[] {
 
 function stepAudit(a: ActivityExecution, journal: AttemptRecord[]): StepAudit {
   const envelope = a.input as StepEnvelope<Record<string, unknown>> & { spec: CampaignSpec };
-  const input = a.activityType === 'plan' ? { iteration: (a.input as { iteration: number }).iteration } : envelope.input;
+  const input = envelope.input;
   const step = STEP_OF_ACTIVITY[a.activityType] ?? a.activityType;
   const i = (input ?? {}) as Record<string, number | undefined>;
   const ids = step === 'sample' ? [i.stage ?? 0, i.sampler ?? 0, i.shard ?? 0] : i.stage !== undefined ? [i.stage] : [];
   // Same labels as the attempt journal (activities/index.ts).
   const label = step === 'sample' ? `sample-sampler${i.sampler ?? 0}-shard${i.shard}of${i.shards}` : step;
-  const iteration = a.activityType === 'plan' ? (a.input as { iteration: number }).iteration : envelope.iteration;
+  const iteration = envelope.iteration;
   const spec = envelope.spec as CampaignSpec;
   return {
     step,
@@ -139,6 +141,7 @@ export async function auditCampaign(client: Client, store: ArtifactStore, campai
   const children = runs.flatMap((r) => childExecutions(r.history));
   const control = runs.flatMap((r) => controlEvents(r.history));
   const setupActivity = activities.find((a) => a.activityType === 'setup');
+  const initialEvaluation = activities.find((a) => a.activityType === 'evaluate');
 
   const iterations: IterationAudit[] = [];
   for (const child of children) {
@@ -165,6 +168,7 @@ export async function auditCampaign(client: Client, store: ArtifactStore, campai
     spec: first.spec,
     fork: first.fork ? { campaign: first.fork.campaign, iteration: first.fork.iteration, checkpoint: first.fork.checkpoint, patch: first.fork.patch } : undefined,
     setup: setupActivity ? stepAudit(setupActivity, journal.get(0) ?? []) : undefined,
+    initialEvaluation: initialEvaluation ? stepAudit(initialEvaluation, journal.get(0) ?? []) : undefined,
     iterations,
     control,
   };

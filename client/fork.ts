@@ -7,6 +7,7 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ArtifactRef } from '../schemas/artifacts';
+import type { EvalMetrics } from '../schemas/results';
 import type { CampaignSpec } from '../schemas/campaign';
 import { applySetOverrides, parseCampaignSpec } from '../schemas/parse';
 import type { preferenceCampaign } from '../workflows/campaign';
@@ -71,9 +72,11 @@ export async function forkCampaign(client: Client, options: ForkOptions): Promis
     throw new ForkError(`cannot fork ${campaign} at iteration ${k}: it runs iterations 1..${originalSpec.iterations} (0 is its pi0)`, 'bad-iteration');
   }
 
-  const setupRun = histories.flatMap(activityExecutions).find((a) => a.activityType === 'setup' && a.status === 'completed');
-  const setup = (setupRun?.result as SetupRefs | undefined) ?? original.fork?.setup;
+  const campaignSteps = histories.flatMap(activityExecutions).filter((a) => a.status === 'completed');
+  const setup = (campaignSteps.find((a) => a.activityType === 'setup')?.result as SetupRefs | undefined) ?? original.fork?.setup;
   if (!setup) throw new ForkError(`cannot fork ${campaign}: its setup (iteration 0) has not completed yet`, 'not-ready');
+  // The evaluation of the campaign's starting policy: its iteration-0 evaluate step, or what it was forked with.
+  const initial = (campaignSteps.find((a) => a.activityType === 'evaluate')?.result as EvalMetrics | undefined) ?? original.fork?.initial;
 
   const children = histories.flatMap(childExecutions).filter((c) => c.status === 'completed');
   const outputs = new Map<number, { input: IterationInput; output: IterationOutput }>();
@@ -86,6 +89,8 @@ export async function forkCampaign(client: Client, options: ForkOptions): Promis
     throw new ForkError(`cannot fork ${campaign} at iteration ${k}: completed iterations are ${done.length ? done.join(', ') : 'none yet'}`, 'not-ready');
   }
   const at = outputs.get(k);
+  const initialOfFork = at ? at.output.eval : initial;
+  if (!initialOfFork) throw new ForkError(`cannot fork ${campaign} at iteration 0: its evaluation of pi0 has not completed yet`, 'not-ready');
   const pairs: ArtifactRef[] = [
     ...(original.fork?.pairs ?? []),
     ...done.filter((t) => t <= k).map((t) => outputs.get(t)!.output.pairs),
@@ -96,7 +101,7 @@ export async function forkCampaign(client: Client, options: ForkOptions): Promis
   const origin: ForkOrigin = { campaign, iteration: k, checkpoint, patch };
   try {
     const handle = await startCampaign(client, spec, { campaign: newCampaign, memo: { prefloopFork: origin }, reuse: 'reject' }, {
-      fork: { ...origin, setup: { ...setup, initialEval: at ? at.output.eval : setup.initialEval }, pairs },
+      fork: { ...origin, setup, pairs, initial: initialOfFork },
     });
     return { campaign: newCampaign, from: { campaign, iteration: k, checkpoint }, spec, patch, handle };
   } catch (e) {

@@ -15,8 +15,9 @@ import {
 } from '@temporalio/workflow';
 import type { CampaignSpec } from '../schemas/campaign';
 import type { ArtifactRef } from '../schemas/artifacts';
-import type { CampaignSummary, IterationRecord } from '../schemas/results';
+import type { CampaignSummary, EvalMetrics, IterationRecord } from '../schemas/results';
 import type { PrefloopActivities } from '../activities';
+import { iterationPlan } from '../engine/plans/plan';
 import { localOptions, stepOptions } from './activity-options';
 import { iterationWorkflowId, preferenceIteration } from './iteration';
 import { iterationTrainedSignal, pauseSignal, resumeSignal, setHyperparametersUpdate, statusQuery, stopAfterIterationSignal } from './messages';
@@ -53,8 +54,9 @@ function initialState(spec: CampaignSpec, input: CampaignInput): CampaignState {
     spec, next: 1, pairs: [], records: [], labels: 0, changes: [], pending: [], paused: false, stopAfterIteration: false,
   };
   if (input.fork) {
-    const { setup, pairs, ...origin } = input.fork;
+    const { setup, pairs, initial, ...origin } = input.fork;
     state.setup = setup;
+    state.initial = initial;
     state.policy = origin.checkpoint;
     state.pairs = pairs;
     state.fork = origin;
@@ -163,7 +165,9 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
 
   const options = stepOptions(state.spec);
   const setupActivity = proxyActivities<PrefloopActivities>(options.setup).setup;
-  const planActivity = proxyLocalActivities<PrefloopActivities>(localOptions).plan;
+  const evaluateActivity = proxyActivities<PrefloopActivities>(options.evaluate).evaluate;
+  /** pi0's evaluation (iteration 0), while iteration 1 starts: it needs pi0 only. */
+  let initialEvaluation: Promise<EvalMetrics> | undefined;
 
   try {
     if (!state.setup) {
@@ -174,13 +178,18 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
       state.labels += state.setup.offlineLabels ?? 0;
     }
     const setup = state.setup;
+    if (!state.initial) initialEvaluation = evaluateActivity({ campaign, iteration: 0, spec: state.spec, input: { checkpoint: setup.pi0, pi0: setup.pi0 } });
+    /** Waits for pi0's evaluation, once started (before anything continues-as-new or ends the campaign). */
+    const initialEvaluated = async () => {
+      if (initialEvaluation) state.initial = await initialEvaluation;
+      initialEvaluation = undefined;
+    };
     /** Starts iteration t on `policy` and `previousPairs`, with the patches due by then; undefined past the last. */
     const startIteration = async (t: number, policy: ArtifactRef, previousPairs: ArtifactRef[]): Promise<StartedIteration | undefined> => {
       applyDuePatches(state, t);
       if (t > state.spec.iterations) return undefined;
       const spec = state.spec;
-      step = 'plan';
-      const plan = await planActivity({ spec, iteration: t });
+      const plan = planOf(spec, t);
       step = 'iteration';
       const handle = await startChild(preferenceIteration, {
         workflowId: iterationWorkflowId(campaign, t),
@@ -201,6 +210,8 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
         current = await startIteration(t, state.policy ?? setup.pi0, state.pairs);
         if (!current) break;
       }
+      // Scheduled before this iteration's sampling, so with one inference slot it is done before sampling starts.
+      await initialEvaluated();
       const result = current.handle.result();
       let finished = false;
       void result.then(() => { finished = true; }, () => { finished = true; });
@@ -232,6 +243,7 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
         await continueAsNew<typeof preferenceCampaign>({ spec: state.spec, state });
       }
     }
+    await initialEvaluated();
     step = 'idle';
     finishing = true;
     setStatus(stoppedEarly ? 'stopped' : 'completed');
@@ -239,7 +251,7 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
     return {
       campaign,
       algorithm: state.spec.algorithm,
-      initial: setup.initialEval,
+      initial: state.initial!,
       iterations: state.records,
       bestIteration: state.best?.iteration ?? 0,
       finalCheckpoint: state.policy ?? setup.pi0,
@@ -253,6 +265,18 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
     if (isCancellation(err)) setStatus('cancelled');
     else if (!(err instanceof ContinueAsNew)) setStatus('failed');
     throw err;
+  }
+}
+
+/**
+ * What iteration t does (engine/plans: a pure function of the spec, so computed here, deterministically). A spec the
+ * plan cannot serve fails the campaign, without retries.
+ */
+function planOf(spec: CampaignSpec, iteration: number): IterationPlan {
+  try {
+    return iterationPlan(spec, iteration);
+  } catch (err) {
+    throw ApplicationFailure.create({ type: INVALID_SPEC, nonRetryable: true, message: (err as Error).message });
   }
 }
 

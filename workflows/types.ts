@@ -8,10 +8,10 @@ import type { IterationPlan } from '../engine/plans/types';
 import type { SetupOutput } from '../engine/steps/types';
 import type { EvalMetrics, IterationRecord, TrainLog } from '../schemas/results';
 
-/** The setup step's output (iteration 0): pi0, prompt pools, the initial evaluation, offline pairs if any. */
+/** The setup step's output (iteration 0): pi0, prompt pools, offline pairs if any. */
 export type SetupRefs = SetupOutput;
 
-/** What iteration t does (engine/plans, pure), handed to the workflow by the `plan` activity. */
+/** What iteration t does (engine/plans, pure; the campaign workflow computes it). */
 export type { IterationPlan } from '../engine/plans/types';
 
 export interface IterationInput {
@@ -52,7 +52,7 @@ export interface IterationOutput {
   seconds: number;
 }
 
-export type StepName = 'plan' | 'setup' | 'iteration' | 'sample' | 'rank' | 'filter' | 'update' | 'evaluate' | 'idle';
+export type StepName = 'setup' | 'iteration' | 'sample' | 'rank' | 'filter' | 'update' | 'evaluate' | 'idle';
 
 export interface IterationStatus {
   iteration: number;
@@ -83,6 +83,8 @@ export interface ForkOrigin {
 export interface CampaignState {
   spec: CampaignSpec;
   setup?: SetupRefs;
+  /** Evaluation of the campaign's starting policy (pi0, or a fork's checkpoint): the summary's `initial`. */
+  initial?: EvalMetrics;
   /** Next iteration to run (1-based; iteration 0 is setup). */
   next: number;
   policy?: ArtifactRef;
@@ -103,8 +105,8 @@ export interface CampaignInput {
   spec: unknown;
   /** Carried across continue-as-new; absent on the first run. */
   state?: CampaignState;
-  /** Set by fork(): start from another campaign's iteration instead of running setup. */
-  fork?: ForkOrigin & { setup: SetupRefs; pairs: ArtifactRef[] };
+  /** Set by fork(): start from another campaign's iteration instead of running setup; `initial` is its evaluation. */
+  fork?: ForkOrigin & { setup: SetupRefs; pairs: ArtifactRef[]; initial: EvalMetrics };
 }
 
 export interface CampaignStatus {

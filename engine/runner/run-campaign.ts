@@ -54,6 +54,7 @@ export async function runCampaign(specInput: CampaignSpec | CampaignSpecInput, o
   await checkSameSpec(options.store, campaign, spec);
   const initial = await setup(ctxFor(0));
   const pi0 = initial.pi0;
+  const initialEval = await evaluate(ctxFor(0), { checkpoint: pi0, pi0 });
   let current = pi0;
   const pairsSoFar: ArtifactRef[] = [];
   const records: IterationRecord[] = [];
@@ -103,7 +104,7 @@ export async function runCampaign(specInput: CampaignSpec | CampaignSpecInput, o
   // The paper keeps the best main-agent policy on a validation set: best J on the held-out prompts.
   const best = records.reduce((b, r) => (r.eval.J > b.eval.J ? r : b), records[0]);
   return {
-    campaign, algorithm: spec.algorithm, initial: initial.initialEval, iterations: records,
+    campaign, algorithm: spec.algorithm, initial: initialEval, iterations: records,
     bestIteration: best.iteration, finalCheckpoint: current, labels, stoppedEarly: false,
   };
 }

@@ -1,6 +1,6 @@
 /**
- * setup (iteration 0): the task's prompt pools, pi0 by SFT on the task's base distribution, pi0's evaluation,
- * and D_off when the plan has one. pi0 is cached across campaigns under `task-cache`, keyed by everything it
+ * setup (iteration 0): the task's prompt pools, pi0 by SFT on the task's base distribution, and D_off when the
+ * plan has one. pi0's evaluation is not here: callers run the evaluate step for iteration 0 (see SetupOutput). pi0 is cached across campaigns under `task-cache`, keyed by everything it
  * depends on (task, seed, model, SFT settings, model family), so campaigns on the same task share it.
  */
 import { createHash } from 'node:crypto';
@@ -9,7 +9,6 @@ import type { SftBatch, TrainState } from '../model/api';
 import { setupPlan } from '../plans/plan';
 import { findOutput, keyOf, putJson, putWeights, withPolicyRuntime, resolvedModelConfig, taskOf, checkAborted } from './common';
 import { initialPolicyWeights, MODEL_FAMILY, rngFor, streamId } from './engine-parts';
-import { evaluate } from './evaluate';
 import { checkFeasible } from './feasibility';
 import { StepsPerCall } from './steps-per-call';
 import { filter } from './filter';
@@ -69,8 +68,7 @@ export async function setup(ctx0: StepContext): Promise<SetupOutput> {
   const trainPrompts = await ctx.store.putJsonl(keyOf(ctx, 'setup', 'train-prompts.jsonl'), promptRows(task.trainPrompts));
   const evalPrompts = await ctx.store.putJsonl(keyOf(ctx, 'setup', 'eval-prompts.jsonl'), promptRows(task.evalPrompts));
   const pi0 = await trainInitialPolicy(ctx);
-  const initialEval = await evaluate(ctx, { checkpoint: pi0, pi0 });
-  const out: SetupOutput = { pi0, trainPrompts, evalPrompts, initialEval };
+  const out: SetupOutput = { pi0, trainPrompts, evalPrompts };
   if (setupPlan(ctx.spec).offlinePrompts > 0) {
     // D_off: the same sample -> rank -> filter steps, at iteration 0, on pi0.
     const shards = ctx.spec.sampling.shards;

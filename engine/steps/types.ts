@@ -25,12 +25,14 @@ export interface StepContext {
   compute?: ComputePlacement;
 }
 
-/** Iteration 0: prompts, eval prompts, tokenizer and pi0 (SFT), cached as artifacts. */
+/**
+ * Iteration 0: prompts, eval prompts, tokenizer and pi0 (SFT), cached as artifacts. pi0's evaluation is the
+ * `evaluate` step of iteration 0, run by the caller (it needs pi0 only, so it can overlap iteration 1's start).
+ */
 export interface SetupOutput {
   pi0: ArtifactRef;
   trainPrompts: ArtifactRef;
   evalPrompts: ArtifactRef;
-  initialEval: EvalMetrics;
   /** Offline pairs D_off, when the algorithm uses them. */
   offlinePairs?: ArtifactRef;
   /** Preference labels D_off cost (counted in the campaign's total). */

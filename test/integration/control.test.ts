@@ -86,6 +86,10 @@ test('pause, resume, setHyperparameters, stopAfterIteration, audit and fork', as
   expect(accepted).toEqual([expect.objectContaining({ name: 'setHyperparameters', args: [{ update: { beta: 0.25 } }], result: { appliesFrom: 2 } })]);
   expect(audit.control.map((c) => c.name)).toEqual(expect.arrayContaining(['pause', 'resume', 'stopAfterIteration']));
   expect(audit.setup?.writes.map((r) => r.uri)).toEqual(expect.arrayContaining([expect.stringMatching(/train-prompts\.jsonl$/)]));
+  // pi0's evaluation is iteration 0's evaluate step, beside the setup step.
+  const pi0 = (audit.iterations[0].steps[0].input as { policy: { sha256: string } }).policy.sha256;
+  expect(audit.initialEvaluation).toMatchObject({ step: 'evaluate', status: 'completed', seed: { iteration: 0 }, output: summary.initial });
+  expect((audit.initialEvaluation!.input as { checkpoint: { sha256: string } }).checkpoint.sha256).toEqual(pi0);
   for (const iteration of audit.iterations) {
     expect(iteration.steps.map((s) => s.step)).toEqual(['sample', 'sample', 'rank', 'filter', 'update', 'evaluate']);
     expect(iteration.plan).toMatchObject({ iteration: iteration.iteration, algorithm: 'online-iterative-dpo' });
@@ -110,6 +114,11 @@ test('pause, resume, setHyperparameters, stopAfterIteration, audit and fork', as
   expect((firstSample.input as { policy: { sha256: string } }).policy.sha256).toEqual(summary.iterations[0].artifacts.checkpoint.sha256);
   expect(forkAudit.iterations[0].hyperparameters.update.beta).toEqual(0.5);
   expect((await campaignStatus(temporal.client, 'ctl-fork1')).fork).toMatchObject({ campaign: 'ctl', iteration: 1 });
+  expect(forkAudit.initialEvaluation).toBeUndefined();
+
+  // Fork at iteration 0: pi0 and its evaluation.
+  const { handle: fork0 } = await forkCampaign(temporal.client, { campaign: 'ctl', iteration: 0, patch: { iterations: 1 }, newCampaign: 'ctl-fork0' });
+  expect((await fork0.result()).initial).toEqual(summary.initial);
 });
 
 test('cancel stops the step in flight promptly and the campaign ends cancelled', async () => {

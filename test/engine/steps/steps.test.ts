@@ -1,4 +1,4 @@
-import { disposeRuntimes, filter, rank, sampleShard, setup, update } from '../../../engine/steps';
+import { disposeRuntimes, evaluate, filter, rank, sampleShard, setup, update } from '../../../engine/steps';
 import type { Pair, ScoredSample } from '../../../engine/preference/types';
 import type { UpdateCursor } from '../../../engine/steps/update';
 import type { StepContext } from '../../../engine/steps/types';
@@ -33,8 +33,9 @@ describe('step functions', () => {
   it('setup trains pi0 once (cached across campaigns) and a finished step returns its output without recomputing', async () => {
     const spec = tinySpec();
     const first = await setup(ctx(spec, 'setup-a', 0));
-    expect(first.initialEval.kl).toBe(0);
-    expect(first.initialEval.Jstar).toBeGreaterThan(first.initialEval.J);
+    const initialEval = await evaluate(ctx(spec, 'setup-a', 0), { checkpoint: first.pi0, pi0: first.pi0 });
+    expect(initialEval.kl).toBe(0);
+    expect(initialEval.Jstar).toBeGreaterThan(initialEval.J);
     const before = (await store.list('setup-a')).length;
     expect(await setup(ctx(spec, 'setup-a', 0))).toEqual(first);
     expect((await store.list('setup-a')).length).toBe(before);
