@@ -19,11 +19,13 @@
  * step's state travels in shared memory, engine/steps/policy-thread.ts), so it is part of the overhead;
  * `--compute inline` measures the orchestration alone.
  *
- * Each side runs N times (default 5), alternating, so each durable run has an in-process twin measured right
+ * Each side runs N times (default 7), alternating, so each durable run has an in-process twin measured right
  * before it under the same machine load; the figures are medians over the pairs. Also printed (not in the JSON),
  * from each durable run's histories: the time on the critical path in activities (start to close, the union over
- * parallel ones) versus the gaps between them (dispatch: schedule-to-start; workflow tasks; the plan local activity;
- * child workflow starts), which is immune to load changing between runs.
+ * parallel ones) versus the gaps between them (dispatch: schedule-to-start; workflow tasks; child workflow starts,
+ * mostly hidden behind the previous iteration's evaluation), which is immune to load changing between runs. Time in
+ * activities includes Temporal's delivery of each task to the activity function and of its result back (~5 ms each
+ * on a 2-core machine), so the gaps alone understate the overhead.
  * Last line (with --json): {"temporalSeconds","inProcessSeconds","overheadFraction","activities"} where
  * overheadFraction = (temporal - inProcess) / temporal, the share of the durable run's wall time spent on
  * orchestration.
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-bench-'));
 
-  const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 5;
+  const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 7;
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat must be a positive integer');
   const compute = (args.includes('--compute') ? args[args.indexOf('--compute') + 1] : 'worker-thread') as ComputePlacement;
   if (!COMPUTE_PLACEMENTS.includes(compute)) throw new Error(`--compute must be one of ${COMPUTE_PLACEMENTS.join(', ')}, got '${compute}'`);
