@@ -10,14 +10,12 @@ export default tseslint.config(
     },
   },
   {
-    // Workflows are bundled for Temporal's deterministic sandbox: no native code, no store, and of the engine only
-    // the iteration plan (pure; test/workflows/imports.test.ts checks what the bundle reaches).
+    // Workflows are bundled for Temporal's deterministic sandbox: no native code, no engine, no store.
     files: ['workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
-          { group: ['**/store/**', 'onnxruntime-node', 'fs', 'node:*'], message: 'workflows import only schemas/, the iteration plan and activity types', allowTypeImports: true },
-          { regex: '(^|/)engine/(?!plans/plan$)', message: 'workflows import only schemas/, the iteration plan and activity types', allowTypeImports: true },
+          { group: ['**/engine/**', '**/store/**', 'onnxruntime-node', 'fs', 'node:*'], message: 'workflows import only schemas/ and activity types', allowTypeImports: true },
         ],
       }],
     },

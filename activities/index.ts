@@ -5,8 +5,9 @@
  * Timeouts and retries are set by the workflows (workflows/activity-options.ts), where the table lives.
  */
 import { z } from 'zod';
+import { ApplicationFailure } from '@temporalio/common';
 import { ArtifactRefSchema } from '../schemas/artifacts';
-import type { CampaignSpec } from '../schemas/campaign';
+import { CampaignSpecSchema, type CampaignSpec } from '../schemas/campaign';
 import { validateSpec } from '../workflows/spec-checks';
 import type { EvalMetrics } from '../schemas/results';
 import type {
@@ -14,8 +15,9 @@ import type {
   StepContext, UpdateInput, UpdateOutput,
 } from '../engine/steps/types';
 import type { ArtifactStore } from '../store/types';
+import type { IterationPlan } from '../engine/plans/types';
 import type { ComputePlacement } from '../engine/steps/compute-placement';
-import { parseEnvelope, runStep, type StepEnvelope } from './context';
+import { INVALID_INPUT, classify, formatZodIssues, parseEnvelope, runStep, type StepEnvelope } from './context';
 import type { StepFunctions } from './step-functions';
 
 const stage = z.number().int().nonnegative().optional();
@@ -30,9 +32,12 @@ const UpdateInputSchema = z.strictObject({
 });
 const EvaluateInputSchema = z.strictObject({ checkpoint: ArtifactRefSchema, pi0: ArtifactRefSchema });
 
+export interface PlanInput { spec: unknown; iteration: number }
+
 export interface PrefloopActivities {
   /** The campaign's spec with its defaults, or a non-retryable failure listing every problem (local activity). */
   validateSpec(raw: unknown): Promise<CampaignSpec>;
+  plan(input: PlanInput): Promise<IterationPlan>;
   setup(envelope: StepEnvelope<Record<string, never>>): Promise<SetupOutput>;
   sampleShard(envelope: StepEnvelope<SampleShardInput>): Promise<SampleShardOutput>;
   rank(envelope: StepEnvelope<RankInput>): Promise<RankOutput>;
@@ -59,6 +64,15 @@ export function createActivities(deps: ActivityDeps): PrefloopActivities {
   return {
     async validateSpec(raw) {
       return validateSpec(raw);
+    },
+    async plan(input) {
+      const parsed = z.object({ spec: CampaignSpecSchema, iteration: z.number().int().positive() }).safeParse(input);
+      if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid input to the plan step: ${formatZodIssues(parsed.error)}`, INVALID_INPUT);
+      try {
+        return steps.plan(parsed.data.spec, parsed.data.iteration);
+      } catch (err) {
+        throw classify(err);
+      }
     },
     setup: stepActivity('setup', z.object({}), () => 'setup', (ctx) => steps.setup(ctx)),
     sampleShard: stepActivity('sample', SampleShardInputSchema, (i) => `sample-sampler${i.sampler ?? 0}-shard${i.shard}of${i.shards}`, (ctx, i) => steps.sampleShard(ctx, i)),

@@ -1,8 +1,12 @@
 /**
- * The step functions the activities adapt (engine/steps), named once so that a worker can be handed another
- * implementation without the activities knowing. (The iteration plan is not among them: it is a pure function of
- * the spec, computed by the campaign workflow itself, engine/plans.)
+ * The step functions the activities adapt (engine/steps) plus the iteration plan (engine/plans), named once so
+ * that a worker can be handed another implementation without the activities knowing.
  */
 import type { Steps } from '../engine/steps/types';
+import type { IterationPlan } from '../engine/plans/types';
+import type { CampaignSpec } from '../schemas/campaign';
 
-export type StepFunctions = Steps;
+export interface StepFunctions extends Steps {
+  /** What iteration t does for the spec's algorithm (pure). */
+  plan(spec: CampaignSpec, iteration: number): IterationPlan;
+}

@@ -6,6 +6,7 @@
  * | step        | task queue | start-to-close | heartbeat | retry                                            |
  * |-------------|------------|----------------|-----------|--------------------------------------------------|
  * | validateSpec| (local)    | 30 s           | -         | 1 s .. 30 s backoff x2, 5 attempts               |
+ * | plan        | (local)    | 30 s           | -         | 1 s .. 30 s backoff x2, 5 attempts               |
  * | setup       | training   | 2 h            | 10 s      | 1 s .. 60 s backoff x2, unlimited until timeout  |
  * | sampleShard | inference  | 2 h            | 10 s      | same; resumes from the last finished chunk       |
  * | rank        | inference  | 2 h            | 10 s      | same; a retry finds finished output and returns  |
@@ -16,10 +17,9 @@
  * Cancelling a campaign cancels its iteration and the step in flight: the activity learns it on its next heartbeat
  * (at most ~2 s), its StepContext.signal aborts, and the step stops at its next chunk or optimizer step.
  *
- * `validateSpec` is pure and takes a millisecond: it runs as a local activity on the workflow's own worker (recorded as
- * a marker in history, so replay sees the same spec) instead of making a round trip through a task queue, and
- * instead of loading zod into every workflow (workflows/spec-checks.ts). An invalid spec is non-retryable, so it
- * fails the campaign at once. The iteration plan (engine/plans) is computed by the campaign workflow itself.
+ * `validateSpec` and `plan` are pure and take microseconds: they run as local activities on the workflow's own worker
+ * (recorded as markers in history, so replay sees the same spec and plan) instead of making a round trip through a
+ * task queue. An invalid spec is non-retryable, so it fails the campaign at once.
  *
  * Invalid input (a spec, data or files the engine cannot use), missing and corrupt artifacts, and an execution provider
  * that cannot load with fallback 'none' are non-retryable (activities/context.ts): retrying cannot fix them.
@@ -49,7 +49,7 @@ const retry = {
 
 export type StepActivity = 'setup' | 'sampleShard' | 'rank' | 'filter' | 'update' | 'evaluate';
 
-/** validateSpec: a local activity. */
+/** validateSpec and plan: local activities. */
 export const localOptions: LocalActivityOptions = { startToCloseTimeout: '30s', retry: { ...retry, maximumInterval: '30s', maximumAttempts: 5 } };
 
 export function stepOptions(spec: CampaignSpec): Record<StepActivity, ActivityOptions> {

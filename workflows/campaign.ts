@@ -17,7 +17,6 @@ import type { CampaignSpec } from '../schemas/campaign';
 import type { ArtifactRef } from '../schemas/artifacts';
 import type { CampaignSummary, EvalMetrics, IterationRecord } from '../schemas/results';
 import type { PrefloopActivities } from '../activities';
-import { iterationPlan } from '../engine/plans/plan';
 import { localOptions, stepOptions } from './activity-options';
 import { iterationWorkflowId, preferenceIteration } from './iteration';
 import { iterationTrainedSignal, pauseSignal, resumeSignal, setHyperparametersUpdate, statusQuery, stopAfterIterationSignal } from './messages';
@@ -166,6 +165,7 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
   const options = stepOptions(state.spec);
   const setupActivity = proxyActivities<PrefloopActivities>(options.setup).setup;
   const evaluateActivity = proxyActivities<PrefloopActivities>(options.evaluate).evaluate;
+  const planActivity = proxyLocalActivities<PrefloopActivities>(localOptions).plan;
   /** pi0's evaluation (iteration 0), while iteration 1 starts: it needs pi0 only. */
   let initialEvaluation: Promise<EvalMetrics> | undefined;
 
@@ -189,7 +189,8 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
       applyDuePatches(state, t);
       if (t > state.spec.iterations) return undefined;
       const spec = state.spec;
-      const plan = planOf(spec, t);
+      step = 'plan';
+      const plan = await planActivity({ spec, iteration: t });
       step = 'iteration';
       const handle = await startChild(preferenceIteration, {
         workflowId: iterationWorkflowId(campaign, t),
@@ -265,18 +266,6 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
     if (isCancellation(err)) setStatus('cancelled');
     else if (!(err instanceof ContinueAsNew)) setStatus('failed');
     throw err;
-  }
-}
-
-/**
- * What iteration t does (engine/plans: a pure function of the spec, so computed here, deterministically). A spec the
- * plan cannot serve fails the campaign, without retries.
- */
-function planOf(spec: CampaignSpec, iteration: number): IterationPlan {
-  try {
-    return iterationPlan(spec, iteration);
-  } catch (err) {
-    throw ApplicationFailure.create({ type: INVALID_SPEC, nonRetryable: true, message: (err as Error).message });
   }
 }
 

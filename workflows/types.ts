@@ -11,7 +11,7 @@ import type { EvalMetrics, IterationRecord, TrainLog } from '../schemas/results'
 /** The setup step's output (iteration 0): pi0, prompt pools, offline pairs if any. */
 export type SetupRefs = SetupOutput;
 
-/** What iteration t does (engine/plans, pure; the campaign workflow computes it). */
+/** What iteration t does (engine/plans, pure), handed to the workflow by the `plan` local activity. */
 export type { IterationPlan } from '../engine/plans/types';
 
 export interface IterationInput {
@@ -52,7 +52,7 @@ export interface IterationOutput {
   seconds: number;
 }
 
-export type StepName = 'setup' | 'iteration' | 'sample' | 'rank' | 'filter' | 'update' | 'evaluate' | 'idle';
+export type StepName = 'plan' | 'setup' | 'iteration' | 'sample' | 'rank' | 'filter' | 'update' | 'evaluate' | 'idle';
 
 export interface IterationStatus {
   iteration: number;
