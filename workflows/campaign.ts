@@ -22,7 +22,6 @@ import { iterationWorkflowId, preferenceIteration } from './iteration';
 import { iterationTrainedSignal, pauseSignal, resumeSignal, setHyperparametersUpdate, statusQuery, stopAfterIterationSignal } from './messages';
 import { ALGORITHM, BEST_J, CAMPAIGN, ITERATION, STATUS } from './search-attributes';
 import type { CampaignInput, CampaignState, CampaignStatus, IterationOutput, IterationPlan, IterationTrained, StepName } from './types';
-
 import { INVALID_PATCH, INVALID_SPEC } from './failures';
 
 export { INVALID_PATCH, INVALID_SPEC } from './failures';
@@ -262,9 +261,10 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
   } catch (err) {
     // An iteration started ahead was cancelled too (or terminates with the campaign when it failed): wait for
     // its compute to stop, so nothing writes to the store behind a campaign that reads as cancelled.
-    if (isCancellation(err)) await CancellationScope.nonCancellable(() => Promise.allSettled([...inFlight.values()].map(({ handle }) => handle.result())));
-    if (isCancellation(err)) setStatus('cancelled');
-    else if (!(err instanceof ContinueAsNew)) setStatus('failed');
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => Promise.allSettled([...inFlight.values()].map(({ handle }) => handle.result())));
+      setStatus('cancelled');
+    } else if (!(err instanceof ContinueAsNew)) setStatus('failed');
     throw err;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * setup (iteration 0): the task's prompt pools, pi0 by SFT on the task's base distribution, and D_off when the
- * plan has one. pi0's evaluation is not here: callers run the evaluate step for iteration 0 (see SetupOutput). pi0 is cached across campaigns under `task-cache`, keyed by everything it
- * depends on (task, seed, model, SFT settings, model family), so campaigns on the same task share it.
+ * plan has one. pi0's evaluation is not here: callers run the evaluate step for iteration 0 (see SetupOutput).
+ * pi0 is cached across campaigns under `task-cache`, keyed by everything it depends on (task, seed, model, SFT
+ * settings, model family), so campaigns on the same task share it.
  */
 import { createHash } from 'node:crypto';
 import type { ArtifactRef } from '../../schemas/artifacts';
