@@ -75,8 +75,10 @@ export async function forkCampaign(client: Client, options: ForkOptions): Promis
   const campaignSteps = histories.flatMap(activityExecutions).filter((a) => a.status === 'completed');
   const setup = (campaignSteps.find((a) => a.activityType === 'setup')?.result as SetupRefs | undefined) ?? original.fork?.setup;
   if (!setup) throw new ForkError(`cannot fork ${campaign}: its setup (iteration 0) has not completed yet`, 'not-ready');
-  // The evaluation of the campaign's starting policy: its iteration-0 evaluate step, or what it was forked with.
-  const initial = (campaignSteps.find((a) => a.activityType === 'evaluate')?.result as EvalMetrics | undefined) ?? original.fork?.initial;
+  // The evaluation of the campaign's starting policy: its iteration-0 evaluate step, or what it was forked with
+  // (campaigns started by earlier prefloop versions kept it in the setup output).
+  const initial = (campaignSteps.find((a) => a.activityType === 'evaluate')?.result as EvalMetrics | undefined)
+    ?? original.fork?.initial ?? (setup as SetupRefs & { initialEval?: EvalMetrics }).initialEval;
 
   const children = histories.flatMap(childExecutions).filter((c) => c.status === 'completed');
   const outputs = new Map<number, { input: IterationInput; output: IterationOutput }>();
