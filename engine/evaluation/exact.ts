@@ -64,10 +64,13 @@ export function promptExact(logpPolicy: ArrayLike<number>, logpInitial: ArrayLik
  * call (up to ROWS_PER_CALL): on a compute thread each call is a round trip, and one call per prompt made those
  * round trips a visible share of an evaluation.
  */
-async function allLogprobs(runtime: PolicyRuntime, weights: NamedTensors, prompts: number[][], responses: number[][]): Promise<Float64Array[]> {
+async function allLogprobs(
+  runtime: PolicyRuntime, weights: NamedTensors, prompts: number[][], responses: number[][], checkAborted?: () => void,
+): Promise<Float64Array[]> {
   const rows = prompts.length * responses.length;
   const flat = new Float64Array(rows);
   for (let start = 0; start < rows; start += ROWS_PER_CALL) {
+    checkAborted?.();
     const end = Math.min(rows, start + ROWS_PER_CALL);
     const xs: number[][] = [];
     const as: number[][] = [];
@@ -80,13 +83,13 @@ async function allLogprobs(runtime: PolicyRuntime, weights: NamedTensors, prompt
   return prompts.map((_, i) => flat.subarray(i * responses.length, (i + 1) * responses.length));
 }
 
-/** Exact metrics over `prompts`. */
+/** Exact metrics over `prompts`; `checkAborted` is called between runtime calls. */
 export async function exactMetrics(
-  runtime: PolicyRuntime, weights: NamedTensors, initial: NamedTensors, task: Task, prompts: number[][], eta: number,
+  runtime: PolicyRuntime, weights: NamedTensors, initial: NamedTensors, task: Task, prompts: number[][], eta: number, checkAborted?: () => void,
 ): Promise<EvalMetrics> {
   const responses = task.allResponses();
-  const lps = await allLogprobs(runtime, weights, prompts, responses);
-  const lqs = weights === initial ? lps : await allLogprobs(runtime, initial, prompts, responses);
+  const lps = await allLogprobs(runtime, weights, prompts, responses, checkAborted);
+  const lqs = weights === initial ? lps : await allLogprobs(runtime, initial, prompts, responses, checkAborted);
   let reward = 0, kl = 0, Jstar = 0, win = 0, length = 0;
   prompts.forEach((x, k) => {
     const rewards = responses.map((a) => task.gold(x, a));

@@ -17,14 +17,16 @@ export interface EvaluateOptions {
   seed: number;
   topK: number;
   topP: number;
+  /** Called between runtime calls; throws to stop (a cancelled step). */
+  checkAborted?: () => void;
 }
 
 export async function evaluatePolicy(
   runtime: PolicyRuntime, weights: NamedTensors, initial: NamedTensors, task: Task, o: EvaluateOptions,
 ): Promise<EvalMetrics> {
   const prompts = task.evalPrompts.slice(0, o.evaluation.prompts);
-  if (task.enumerable && o.evaluation.exact) return exactMetrics(runtime, weights, initial, task, prompts, o.eta);
+  if (task.enumerable && o.evaluation.exact) return exactMetrics(runtime, weights, initial, task, prompts, o.eta, o.checkAborted);
   return sampledMetrics(runtime, weights, initial, task, prompts, {
-    samplesPerPrompt: o.evaluation.samplesPerPrompt, eta: o.eta, seed: o.seed, topK: o.topK, topP: o.topP,
+    samplesPerPrompt: o.evaluation.samplesPerPrompt, eta: o.eta, seed: o.seed, topK: o.topK, topP: o.topP, checkAborted: o.checkAborted,
   });
 }

@@ -7,7 +7,11 @@ import type { EvalMetrics } from '../../schemas/results';
 import type { NamedTensors, PolicyRuntime } from '../model/api';
 import type { Task } from '../tasks';
 
-export interface SampledOptions { samplesPerPrompt: number; eta: number; seed: number; topK: number; topP: number }
+export interface SampledOptions {
+  samplesPerPrompt: number; eta: number; seed: number; topK: number; topP: number;
+  /** Called between runtime calls; throws to stop (a cancelled step). */
+  checkAborted?: () => void;
+}
 
 export function meanAndStderr(xs: number[]): { mean: number; stderr: number } {
   const n = xs.length;
@@ -26,8 +30,11 @@ export async function sampledMetrics(
   });
   // Different streams for the policy and pi0: the same stream would make them agree whenever they are equal.
   const fromPolicy = await runtime.sample(weights, rows, sampleOptions(o.seed));
+  o.checkAborted?.();
   const fromInitial = await runtime.sample(initial, rows, sampleOptions((o.seed + 1) >>> 0));
+  o.checkAborted?.();
   const lp = await runtime.sequenceLogprobs(weights, rows, fromPolicy);
+  o.checkAborted?.();
   const lq = await runtime.sequenceLogprobs(initial, rows, fromPolicy);
   const ratios = Array.from(lp, (x, i) => x - lq[i]);
   const kl = meanAndStderr(ratios);

@@ -5,7 +5,9 @@
  * after it, and stopAfterIteration lets it finish. The results are those of one iteration after the other
  * (algorithms.test.ts compares final checkpoints with the in-process runner).
  */
-import { campaignStatus, setHyperparameters, startCampaign, stopCampaignAfterIteration } from '../../client';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { cancelCampaign, campaignStatus, setHyperparameters, startCampaign, stopCampaignAfterIteration } from '../../client';
 import { activityExecutions, childExecutions } from '../../client/history';
 import { startTemporalHarness, type TemporalHarness } from '../support/temporal';
 import { tinySpec } from '../support/specs';
@@ -29,15 +31,19 @@ const running = async (workflowId: string) => {
   }
 };
 
+/** An exact evaluation over 8^4 responses of 48 prompts: long enough (seconds) to act while it runs. */
+const slowEvaluation = (name: string) => tinySpec(name, 'online-iterative-dpo', {
+  iterations: 3,
+  task: { name: 'bandit', vocab: 8, promptLength: 2, responseLength: 4, trainPrompts: 32, evalPrompts: 48, sft: { steps: 10, batchSize: 8 } },
+  evaluation: { prompts: 48, exact: true },
+});
+
+const bothRunning = (campaign: string) =>
+  waitFor('iteration 2 to start while iteration 1 runs', async () => (await running(`${campaign}/iter-2`)) && (await running(`${campaign}/iter-1`)), 60_000, 10);
+
 test('iteration t+1 starts while t evaluates; a patch then applies after t+1, and a stop lets t+1 finish', async () => {
-  // An exact evaluation over 8^4 responses of 48 prompts: long enough (seconds) to act while it runs.
-  const spec = tinySpec('pipe', 'online-iterative-dpo', {
-    iterations: 3,
-    task: { name: 'bandit', vocab: 8, promptLength: 2, responseLength: 4, trainPrompts: 32, evalPrompts: 48, sft: { steps: 10, batchSize: 8 } },
-    evaluation: { prompts: 48, exact: true },
-  });
-  const handle = await startCampaign(temporal.client, spec);
-  await waitFor('iteration 2 to start while iteration 1 runs', async () => (await running('pipe/iter-2')) && (await running('pipe/iter-1')), 60_000, 10);
+  const handle = await startCampaign(temporal.client, slowEvaluation('pipe'));
+  await bothRunning('pipe');
 
   const status = await campaignStatus(temporal.client, 'pipe');
   expect(status.iteration).toBe(2);
@@ -63,4 +69,18 @@ test('iteration t+1 starts while t evaluates; a patch then applies after t+1, an
   const firstSample2 = Math.min(...steps2.filter((a) => a.activityType === 'sampleShard').map((a) => a.startedAt!));
   expect(evaluate1.closedAt!).toBeLessThanOrEqual(firstSample2);
   await expect(running('pipe/iter-3')).resolves.toBe(false);
+});
+
+test('cancelling with two iterations in flight cancels both and ends once neither runs', async () => {
+  const handle = await startCampaign(temporal.client, slowEvaluation('pipe-cancel'));
+  await bothRunning('pipe-cancel');
+  await cancelCampaign(temporal.client, 'pipe-cancel');
+  const err = await handle.result().then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  // The campaign ended only after its iterations had, none terminated: iteration 2 was cancelled; iteration 1 was
+  // cancelled too, or completed when its evaluation (the step in flight) finished first.
+  const status = async (id: string) => (await temporal.client.workflow.getHandle(id).describe()).status.name;
+  expect(['CANCELLED', 'COMPLETED']).toContain(await status('pipe-cancel/iter-1'));
+  expect(await status('pipe-cancel/iter-2')).toEqual('CANCELLED');
 });

@@ -73,6 +73,36 @@ describe('exact evaluation on an enumerable bandit', () => {
     expect(self.winRateVsInitial).toBeCloseTo(0.5, 10);
   });
 
+  it('scores rows of several prompts per call and stops between calls once checkAborted throws', async () => {
+    // 4^5 = 1024 responses per prompt, 3 prompts: three calls of 1024 rows per policy.
+    const big = createBandit({ vocab: 4, promptLength: 2, responseLength: 5, trainPrompts: 4, evalPrompts: 3, featureDim: 4, rewardScale: 1 }, 6);
+    const bigConfig = { ...config, vocab: 4 };
+    const bigRuntime = await createPolicyRuntime(bigConfig);
+    try {
+      const calls: number[] = [];
+      const counting: PolicyRuntime = { ...bigRuntime, sequenceLogprobs: (w, p, r) => { calls.push(p.length); return bigRuntime.sequenceLogprobs(w, p, r); } };
+      const pi0 = initPolicy(bigConfig, 11), policy = initPolicy(bigConfig, 12);
+      const whole = await exactMetrics(counting, policy, pi0, big, big.evalPrompts, eta);
+      expect(calls).toEqual([1024, 1024, 1024, 1024, 1024, 1024]);
+      // The same numbers as one prompt at a time.
+      const responses = big.allResponses();
+      let reward = 0;
+      for (const x of big.evalPrompts) {
+        const p = Array.from(await bigRuntime.sequenceLogprobs(policy, responses.map(() => x), responses), Math.exp);
+        reward += p.reduce((a, pi, i) => a + pi * big.gold(x, responses[i]), 0);
+      }
+      expect(whole.reward).toBeCloseTo(reward / 3, 5);
+
+      calls.length = 0;
+      let checks = 0;
+      const stop = () => { if (++checks > 1) throw new Error('cancelled'); };
+      await expect(exactMetrics(counting, policy, pi0, big, big.evalPrompts, eta, stop)).rejects.toThrow('cancelled');
+      expect(calls).toEqual([1024]);
+    } finally {
+      await bigRuntime.dispose();
+    }
+  });
+
   it('win-rate counts ties as half and is 1 for a policy that always beats the other', () => {
     expect(exactWinRate([0, 0, 1], [1, 0, 0], [0, 1, 2])).toBe(1);
     expect(exactWinRate([0.5, 0.5], [0.5, 0.5], [1, 1])).toBe(0.5);
