@@ -102,17 +102,16 @@ export interface PolicyRuntime {
   /**
    * SFT steps in a row, one per batch, each on the state the previous one returned: the same result as calling
    * sftStep per batch, in one call (a runtime on another thread then pays one round trip, not one per step).
-   * Returns the last step's loss and grad_norm. Optional: callers fall back to sftStep per batch.
+   * Returns the last step's loss and grad_norm.
    */
-  sftSteps?(state: TrainState, batches: SftBatch[], hyper: Omit<PreferenceHyper, 'loss' | 'beta' | 'labelSmoothing'>): Promise<{ state: TrainState; loss: number; grad_norm: number }>;
+  sftSteps(state: TrainState, batches: SftBatch[], hyper: Omit<PreferenceHyper, 'loss' | 'beta' | 'labelSmoothing'>): Promise<{ state: TrainState; loss: number; grad_norm: number }>;
   /** One preference-loss AdamW step (every loss of PAPER.md). */
   preferenceStep(state: TrainState, batch: PreferenceBatch, hyper: PreferenceHyper): Promise<{ state: TrainState; metrics: PreferenceStepMetrics }>;
   /**
    * Preference steps in a row, each on the state the previous one returned: the same result as calling
    * preferenceStep per step, in one call (one round trip to a compute thread). Returns every step's metrics.
-   * Optional: callers fall back to preferenceStep per step.
    */
-  preferenceSteps?(state: TrainState, steps: PreferenceStepInput[]): Promise<{ state: TrainState; metrics: PreferenceStepMetrics[] }>;
+  preferenceSteps(state: TrainState, steps: PreferenceStepInput[]): Promise<{ state: TrainState; metrics: PreferenceStepMetrics[] }>;
   dispose(): Promise<void>;
 }
 

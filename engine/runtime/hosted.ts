@@ -21,7 +21,9 @@ export async function hostPolicyRuntime(config: ResolvedModelConfig, options: Ru
     sample: remote.sample,
     sequenceLogprobs: remote.sequenceLogprobs,
     sftStep: remote.sftStep,
+    sftSteps: remote.sftSteps,
     preferenceStep: remote.preferenceStep,
+    preferenceSteps: remote.preferenceSteps,
     dispose: remote.dispose,
   };
 }

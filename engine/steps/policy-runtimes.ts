@@ -50,9 +50,9 @@ export async function leasePolicyRuntime(config: ResolvedModelConfig, options: R
     sample: async (...a) => live('sample').sample(...a),
     sequenceLogprobs: async (...a) => live('sequenceLogprobs').sequenceLogprobs(...a),
     sftStep: async (...a) => live('sftStep').sftStep(...a),
-    ...(runtime.sftSteps ? { sftSteps: async (...a: Parameters<NonNullable<PolicyRuntime['sftSteps']>>) => live('sftSteps').sftSteps!(...a) } : {}),
+    sftSteps: async (...a) => live('sftSteps').sftSteps(...a),
     preferenceStep: async (...a) => live('preferenceStep').preferenceStep(...a),
-    ...(runtime.preferenceSteps ? { preferenceSteps: async (...a: Parameters<NonNullable<PolicyRuntime['preferenceSteps']>>) => live('preferenceSteps').preferenceSteps!(...a) } : {}),
+    preferenceSteps: async (...a) => live('preferenceSteps').preferenceSteps(...a),
     async dispose() {
       if (!held) return;
       held = false;

@@ -8,11 +8,7 @@ import type { NamedTensors, PolicyRuntime, ResolvedModelConfig, RuntimeOptions, 
 import { createPolicyRuntime } from '../model/runtime';
 import { residentStore, type WeightsRef } from './resident-weights';
 
-export type ThreadPolicyRuntime = Omit<PolicyRuntime, 'config' | 'sftSteps' | 'preferenceSteps'> & {
-  /** Always here: a training loop's chunk of SFT steps costs one round trip to this thread. */
-  sftSteps: NonNullable<PolicyRuntime['sftSteps']>;
-  /** Always here: a chunk of preference steps costs one round trip to this thread. */
-  preferenceSteps: NonNullable<PolicyRuntime['preferenceSteps']>;
+export type ThreadPolicyRuntime = Omit<PolicyRuntime, 'config'> & {
   /** sample() on weights named by a WeightsRef (see resident-weights.ts). */
   sampleResident(weights: WeightsRef, prompts: number[][], options: SampleOptions): Promise<number[][]>;
   /** sequenceLogprobs() on weights named by a WeightsRef. */
@@ -50,9 +46,7 @@ export function createThreadPolicyRuntime(): ThreadPolicyRuntime {
       return { ...out, state: shared(out.state) };
     },
     sftSteps: async (state, ...a) => {
-      const run = built('sftSteps').sftSteps;
-      if (!run) throw new Error('policy thread: the runtime has no sftSteps()');
-      const out = await run(unshared(state), ...a);
+      const out = await built('sftSteps').sftSteps(unshared(state), ...a);
       return { ...out, state: shared(out.state) };
     },
     preferenceStep: async (state, ...a) => {
@@ -60,9 +54,7 @@ export function createThreadPolicyRuntime(): ThreadPolicyRuntime {
       return { ...out, state: shared(out.state) };
     },
     preferenceSteps: async (state, steps) => {
-      const run = built('preferenceSteps').preferenceSteps;
-      if (!run) throw new Error('policy thread: the runtime has no preferenceSteps()');
-      const out = await run(unshared(state), steps);
+      const out = await built('preferenceSteps').preferenceSteps(unshared(state), steps);
       return { ...out, state: shared(out.state) };
     },
     async dispose() {

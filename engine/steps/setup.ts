@@ -46,12 +46,7 @@ async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
       const chunk: SftBatch[] = [];
       for (let i = s; i < Math.min(s + perCall.next, sft.steps); i++) chunk.push(batchOf(i));
       s += chunk.length;
-      ({ state, loss } = await perCall.time(chunk.length, async () => {
-        if (runtime.sftSteps) return runtime.sftSteps(state, chunk, hyper);
-        let out = { state, loss };
-        for (const b of chunk) out = await runtime.sftStep(out.state, b.prompts, b.responses, hyper);
-        return out;
-      }));
+      ({ state, loss } = await perCall.time(chunk.length, () => runtime.sftSteps(state, chunk, hyper)));
     }
   });
   return putWeights(ctx.store, key, config, state.weights, { role: 'pi0', sftSteps: String(sft.steps), sftFinalLoss: String(loss) });

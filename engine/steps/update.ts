@@ -10,7 +10,7 @@
  */
 import { MEDIA_TYPES, type ArtifactRef } from '../../schemas/artifacts';
 import type { TrainLog } from '../../schemas/results';
-import type { NamedTensors, PolicyRuntime, PreferenceStepInput, PreferenceStepMetrics, TrainState } from '../model/api';
+import type { NamedTensors, PreferenceStepInput, PreferenceStepMetrics, TrainState } from '../model/api';
 import { permutation } from '../preference/random';
 import type { Pair } from '../preference/types';
 import {
@@ -21,18 +21,6 @@ import { learningRate } from './lr-schedule';
 import { stepPlan } from './plan-of';
 import { StepsPerCall } from './steps-per-call';
 import type { StepContext, UpdateInput, UpdateOutput } from './types';
-
-/** The runtime's preferenceSteps, or preferenceStep once per step where it has none. */
-async function preferenceSteps(runtime: PolicyRuntime, state: TrainState, steps: PreferenceStepInput[]): Promise<{ state: TrainState; metrics: PreferenceStepMetrics[] }> {
-  if (runtime.preferenceSteps) return runtime.preferenceSteps(state, steps);
-  const metrics: PreferenceStepMetrics[] = [];
-  for (const { batch, hyper } of steps) {
-    const out = await runtime.preferenceStep(state, batch, hyper);
-    state = out.state;
-    metrics.push(out.metrics);
-  }
-  return { state, metrics };
-}
 
 export interface UpdateCursor { iteration: number; step: number; checkpoint: ArtifactRef; log: ArtifactRef }
 
@@ -126,7 +114,7 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
         });
         at.push({ step: s, epoch, lr });
       }
-      const result = await perCall.time(steps.length, () => preferenceSteps(runtime, state, steps));
+      const result = await perCall.time(steps.length, () => runtime.preferenceSteps(state, steps));
       state = result.state;
       result.metrics.forEach((metrics, i) => rows.push({ ...metrics, ...at[i] }));
       if (state.step % u.checkpointEvery === 0 && state.step < total) {

@@ -117,13 +117,13 @@ test('sftSteps on a thread trains bit-for-bit as sftStep per batch inline, and r
   let a: TrainState = { weights: initPolicy(config, 5), m: new Map(), v: new Map(), step: 0 };
   let loss = NaN;
   for (const batch of batches) ({ state: a, loss } = await inline.sftStep(a, batch.prompts, batch.responses, hyper));
-  const b = await hosted.sftSteps!({ weights: initPolicy(config, 5), m: new Map(), v: new Map(), step: 0 }, batches, hyper);
+  const b = await hosted.sftSteps({ weights: initPolicy(config, 5), m: new Map(), v: new Map(), step: 0 }, batches, hyper);
   expect(b.loss).toBe(loss);
   expect(b.state.step).toBe(3);
   for (const part of ['weights', 'm', 'v'] as const) {
     for (const [name, t] of a[part]) expect(Array.from(b.state[part].get(name)!.data)).toEqual(Array.from(t.data));
   }
-  await expect(hosted.sftSteps!(a, [], hyper)).rejects.toThrow(/batches must be a non-empty array/);
+  await expect(hosted.sftSteps(a, [], hyper)).rejects.toThrow(/batches must be a non-empty array/);
   await Promise.all([inline.dispose(), hosted.dispose()]);
 });
 
@@ -146,13 +146,13 @@ test('preferenceSteps on a thread trains bit-for-bit as preferenceStep per step 
     a = out.state;
     metrics.push(out.metrics);
   }
-  const b = await hosted.preferenceSteps!(start(), steps);
+  const b = await hosted.preferenceSteps(start(), steps);
   expect(b.metrics).toEqual(metrics);
   expect(b.state.step).toBe(3);
   for (const part of ['weights', 'm', 'v'] as const) {
     for (const [name, t] of a[part]) expect(Array.from(b.state[part].get(name)!.data)).toEqual(Array.from(t.data));
   }
-  await expect(hosted.preferenceSteps!(a, [])).rejects.toThrow(/steps must be a non-empty array/);
+  await expect(hosted.preferenceSteps(a, [])).rejects.toThrow(/steps must be a non-empty array/);
   await Promise.all([inline.dispose(), hosted.dispose()]);
 });
 
