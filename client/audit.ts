@@ -153,7 +153,7 @@ export async function auditCampaign(client: Client, store: ArtifactStore, campai
       iteration: input.iteration,
       workflowId: child.workflowId,
       status: child.status,
-      plan: input.plan,
+      plan: output?.plan ?? input.plan,
       hyperparameters: { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed },
       steps: activityExecutions(history).map((a) => stepAudit(a, journal.get(input.iteration) ?? [])),
       checkpoint: output?.checkpoint,

@@ -4,8 +4,8 @@
  * carrying its state in the argument. Controlled by pause / resume / stopAfterIteration / setHyperparameters.
  *
  * Iteration t+1 needs t's policy and pairs, not t's evaluation, so it starts as soon as t has trained (t signals
- * iterationTrained) and t evaluates meanwhile: starting an iteration (plan, child workflow start, its first workflow
- * task) then overlaps compute instead of following it. With one inference slot the evaluation still runs before
+ * iterationTrained) and t evaluates meanwhile: starting an iteration (child workflow start, its plan and first
+ * workflow task) then overlaps compute instead of following it. With one inference slot the evaluation still runs before
  * t+1's sampling; results are those of one iteration after the other. Not done while paused, after
  * stopAfterIteration, or when continue-as-new is due (the campaign continues-as-new with no iteration in flight).
  */
@@ -21,7 +21,7 @@ import { localOptions, stepOptions } from './activity-options';
 import { iterationWorkflowId, preferenceIteration } from './iteration';
 import { iterationTrainedSignal, pauseSignal, resumeSignal, setHyperparametersUpdate, statusQuery, stopAfterIterationSignal } from './messages';
 import { ALGORITHM, BEST_J, CAMPAIGN, ITERATION, STATUS } from './search-attributes';
-import type { CampaignInput, CampaignState, CampaignStatus, IterationOutput, IterationPlan, IterationTrained, StepName } from './types';
+import type { CampaignInput, CampaignState, CampaignStatus, IterationOutput, IterationTrained, StepName } from './types';
 import { INVALID_PATCH, INVALID_SPEC } from './failures';
 
 export { INVALID_PATCH, INVALID_SPEC } from './failures';
@@ -62,7 +62,7 @@ function initialState(spec: CampaignSpec, input: CampaignInput): CampaignState {
   return state;
 }
 
-function iterationRecord(out: IterationOutput, spec: CampaignSpec, plan: IterationPlan): IterationRecord {
+function iterationRecord(out: IterationOutput, spec: CampaignSpec): IterationRecord {
   const artifacts: Record<string, ArtifactRef> = {};
   artifacts.scored = out.scored;
   artifacts.pairs = out.pairs;
@@ -79,14 +79,13 @@ function iterationRecord(out: IterationOutput, spec: CampaignSpec, plan: Iterati
     seconds: out.seconds,
     // What decides this iteration's update; the full spec in effect is in the iteration's input (see the audit).
     // Kept small: every record is carried across continue-as-new and returned in the summary.
-    hyperparameters: { plan, update: spec.update, reward: spec.reward, pairs: spec.pairs, reference: spec.reference },
+    hyperparameters: { plan: out.plan, update: spec.update, reward: spec.reward, pairs: spec.pairs, reference: spec.reference },
   };
 }
 
-/** A started iteration: its child workflow, and the plan and spec it was started with (what its record keeps). */
+/** A started iteration: its child workflow, and the spec it was started with (what its record keeps). */
 interface StartedIteration {
   handle: ChildWorkflowHandle<typeof preferenceIteration>;
-  plan: IterationPlan;
   spec: CampaignSpec;
 }
 
@@ -164,7 +163,6 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
   const options = stepOptions(state.spec);
   const setupActivity = proxyActivities<PrefloopActivities>(options.setup).setup;
   const evaluateActivity = proxyActivities<PrefloopActivities>(options.evaluate).evaluate;
-  const planActivity = proxyLocalActivities<PrefloopActivities>(localOptions).plan;
   /** pi0's evaluation (iteration 0), while iteration 1 starts: it needs pi0 only. */
   let initialEvaluation: Promise<EvalMetrics> | undefined;
 
@@ -188,14 +186,12 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
       applyDuePatches(state, t);
       if (t > state.spec.iterations) return undefined;
       const spec = state.spec;
-      step = 'plan';
-      const plan = await planActivity({ spec, iteration: t });
       step = 'iteration';
       const handle = await startChild(preferenceIteration, {
         workflowId: iterationWorkflowId(campaign, t),
-        args: [{ campaign, iteration: t, spec, setup, policy, previousPairs, plan, paused: state.paused }],
+        args: [{ campaign, iteration: t, spec, setup, policy, previousPairs, paused: state.paused }],
       });
-      const started = { handle, plan, spec };
+      const started = { handle, spec };
       inFlight.set(t, started);
       if (state.paused) await handle.signal(pauseSignal);
       return started;
@@ -224,7 +220,7 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
       }
       const out = await result;
       inFlight.delete(t);
-      state.records.push(iterationRecord(out, current.spec, current.plan));
+      state.records.push(iterationRecord(out, current.spec));
       state.policy = out.checkpoint;
       state.pairs = [...state.pairs, out.pairs];
       state.labels += out.labels;

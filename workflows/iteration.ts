@@ -1,12 +1,14 @@
 /**
- * One iteration of a campaign as a child workflow (`<campaign>/iter-<t>`), following its plan (engine/plans):
+ * One iteration of a campaign as a child workflow (`<campaign>/iter-<t>`), following its plan (engine/plans, from the
+ * `plan` local activity: computed here rather than by the campaign, so that the campaign's workflow task that schedules
+ * pi0's evaluation or starts this iteration holds no local activity and completes at once):
  * sample (shards in parallel on the inference queue) -> rank -> filter -> update (training queue) -> evaluate.
  * Pause holds before the next step; the step in flight finishes. Once trained, it tells its campaign
  * (iterationTrainedSignal), which may start the next iteration while this one evaluates.
  */
-import { CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, getExternalWorkflowHandle, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PrefloopActivities } from '../activities';
-import { stepOptions } from './activity-options';
+import { localOptions, stepOptions } from './activity-options';
 import { iterationStatusQuery, iterationTrainedSignal, pauseSignal, resumeSignal } from './messages';
 import type { IterationInput, IterationOutput, IterationStatus, StepName } from './types';
 
@@ -17,7 +19,7 @@ export interface IterationWorkflowInput extends IterationInput {
 
 export async function preferenceIteration(input: IterationWorkflowInput): Promise<IterationOutput> {
   const started = Date.now();
-  const { spec, setup, plan, campaign, iteration } = input;
+  const { spec, setup, campaign, iteration } = input;
   const options = stepOptions(spec);
   const acts = {
     sampleShard: proxyActivities<PrefloopActivities>(options.sampleShard).sampleShard,
@@ -41,6 +43,8 @@ export async function preferenceIteration(input: IterationWorkflowInput): Promis
     status.stage = stage;
   };
 
+  status.step = 'plan';
+  const plan = await proxyLocalActivities<PrefloopActivities>(localOptions).plan({ spec, iteration });
   const stage = plan.stage;
   const current = input.policy;
 
@@ -90,6 +94,7 @@ export async function preferenceIteration(input: IterationWorkflowInput): Promis
   status.step = 'idle';
   return {
     iteration,
+    plan,
     stage,
     samples,
     scored: ranked.scored,

@@ -11,7 +11,7 @@ import type { EvalMetrics, IterationRecord, TrainLog } from '../schemas/results'
 /** The setup step's output (iteration 0): pi0, prompt pools, offline pairs if any. */
 export type SetupRefs = SetupOutput;
 
-/** What iteration t does (engine/plans, pure), handed to the workflow by the `plan` local activity. */
+/** What iteration t does (engine/plans, pure), handed to the iteration workflow by the `plan` local activity. */
 export type { IterationPlan } from '../engine/plans/types';
 
 export interface IterationInput {
@@ -23,7 +23,8 @@ export interface IterationInput {
   policy: ArtifactRef;
   /** Pairs of earlier iterations, for `data: accumulate`. */
   previousPairs: ArtifactRef[];
-  plan: IterationPlan;
+  /** Only in iterations started by earlier versions, which planned in the campaign; now the iteration plans itself. */
+  plan?: IterationPlan;
 }
 
 /** What the next iteration needs from this one: its policy and its new pairs (iterationTrainedSignal). */
@@ -35,6 +36,7 @@ export interface IterationTrained {
 
 export interface IterationOutput {
   iteration: number;
+  plan: IterationPlan;
   /** Stage of the eta schedule (multi-step rejection sampling); 0 otherwise. */
   stage: number;
   samples: ArtifactRef[];

@@ -39,6 +39,8 @@ describe.each(ALGORITHMS)('%s on Temporal', (algorithm) => {
     expect(durable.finalCheckpoint.sha256).toEqual(inProcess.finalCheckpoint.sha256);
     expect(durable.iterations.map((r) => r.eval.J)).toEqual(inProcess.iterations.map((r) => r.eval.J));
     expect(durable.initial).toEqual(inProcess.initial);
+    // Each iteration planned itself (the plan local activity in the iteration workflow): the same plans.
+    expect(durable.iterations.map((r) => r.hyperparameters.plan)).toEqual(inProcess.iterations.map((r) => r.hyperparameters.plan));
     expect(durable.labels).toEqual(inProcess.labels);
     // The ref is real: the store has those bytes and they verify.
     expect((await store.get(durable.finalCheckpoint)).length).toEqual(durable.finalCheckpoint.bytes);
