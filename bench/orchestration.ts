@@ -15,7 +15,7 @@
  * Compute placement: the in-process runner computes inline (on its own thread: nothing else needs the event loop).
  * The workers compute where `--compute` says, default 'worker-thread', the production default: a Temporal worker
  * must keep heartbeating and see cancellation while ORT computes (DESIGN.md rule 3). That placement costs a message
- * round trip per runtime call (the weights are copied to the thread for each sampling or scoring call; a training
+ * round trip per runtime call (weights stay resident on the thread, engine/steps/resident-weights.ts; a training
  * step's state travels in shared memory, engine/steps/policy-thread.ts), so it is part of the overhead;
  * `--compute inline` measures the orchestration alone.
  *
@@ -23,9 +23,11 @@
  * before it under the same machine load; the figures are medians over the pairs. Also printed (not in the JSON),
  * from each durable run's histories: the time on the critical path in activities (start to close, the union over
  * parallel ones) versus the gaps between them (dispatch: schedule-to-start; workflow tasks; child workflow starts,
- * mostly hidden behind the previous iteration's evaluation), which is immune to load changing between runs. Time in
- * activities includes Temporal's delivery of each task to the activity function and of its result back (~5 ms each
- * on a 2-core machine), so the gaps alone understate the overhead.
+ * mostly hidden behind the previous iteration's evaluation), which is immune to load changing between runs, and
+ * the median of each kind of gap over the runs (`setup>evaluate`: from the setup step's close to pi0's evaluation's
+ * start; `start`: from starting the workflow to its first step; `end`: from the last step's close to the result).
+ * Time in activities includes Temporal's delivery of each task to the activity function and of its result back
+ * (~5 ms each on a 2-core machine), so the gaps alone understate the overhead.
  * Last line (with --json): {"temporalSeconds","inProcessSeconds","overheadFraction","activities"} where
  * overheadFraction = (temporal - inProcess) / temporal, the share of the durable run's wall time spent on
  * orchestration.
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
     const inProcessRuns: number[] = [];
     const temporalRuns: number[] = [];
     const gapRuns: number[] = [];
+    const gapsByKind: Record<string, number[]> = {};
     let activities = 0;
     for (let r = 0; r < repeat; r++) {
       const inProcess = await inProcessRun(`in-process-${r}`);
@@ -109,6 +112,7 @@ async function main(): Promise<void> {
       activities = executions.length;
       const path_ = criticalPath(executions, durable.started, durable.started + durable.seconds * 1000);
       gapRuns.push(path_.gaps / 1000);
+      for (const [kind, ms] of path_.gapList) (gapsByKind[kind] ??= []).push(ms);
       log(`  durable run ${r + 1}: in activities ${(path_.busy / 1000).toFixed(2)} s of ${durable.seconds.toFixed(2)} s ` +
         `(${Object.entries(path_.byType).map(([type, ms]) => `${type} ${(ms / 1000).toFixed(2)}`).join(', ')}); ` +
         `between activities ${(path_.gaps / 1000).toFixed(2)} s (${((path_.gaps / 1000 / durable.seconds) * 100).toFixed(1)}%), ` +
@@ -120,6 +124,8 @@ async function main(): Promise<void> {
     const overheadFraction = median(temporalRuns.map((t, i) => (t - inProcessRuns[i]) / t));
     log(`overhead: ${(overheadFraction * 100).toFixed(1)}% of the durable run's wall time (median over ${repeat} pairs), ${activities} activities per campaign; ` +
       `median time between activities ${median(gapRuns).toFixed(2)} s`);
+    log(`gaps by kind (median ms, count per campaign): ${Object.entries(gapsByKind)
+      .map(([kind, ms]) => `${kind} ${median(ms)} x${ms.length / repeat}`).join(', ')}`);
     console.log(JSON.stringify({ temporalSeconds, inProcessSeconds, overheadFraction, activities }));
   } finally {
     await connection.close();
@@ -134,7 +140,8 @@ async function main(): Promise<void> {
 /**
  * The durable run's wall time split into time in activities (the union of their start-to-close intervals, so
  * parallel shards count once) and the gaps between them, with the part of the gaps that activities waited in
- * their task queue (schedule-to-start of the activity that ended each gap).
+ * their task queue (schedule-to-start of the activity that ended each gap), and each gap named by the steps on
+ * either side of it.
  */
 function criticalPath(executions: ActivityExecution[], from: number, to: number) {
   const runs = executions.filter((a) => a.startedAt !== undefined && a.closedAt !== undefined).sort((a, b) => a.startedAt! - b.startedAt!);
@@ -142,19 +149,26 @@ function criticalPath(executions: ActivityExecution[], from: number, to: number)
   let gaps = 0;
   let scheduleToStart = 0;
   let end = from;
+  let last = 'start';
   const byType: Record<string, number> = {};
+  const gapList: Array<[string, number]> = [];
   for (const a of runs) {
     if (a.startedAt! > end) {
       gaps += a.startedAt! - end;
       scheduleToStart += a.startedAt! - Math.max(end, a.scheduledAt ?? a.startedAt!);
+      gapList.push([last === 'start' ? 'start' : `${last}>${a.activityType}`, a.startedAt! - end]);
     }
     const added = Math.max(0, a.closedAt! - Math.max(a.startedAt!, end));
     busy += added;
     byType[a.activityType] = (byType[a.activityType] ?? 0) + added;
-    end = Math.max(end, a.closedAt!);
+    if (a.closedAt! > end) {
+      end = a.closedAt!;
+      last = a.activityType;
+    }
   }
   gaps += Math.max(0, to - end);
-  return { busy, gaps, scheduleToStart, byType };
+  gapList.push(['end', Math.max(0, to - end)]);
+  return { busy, gaps, scheduleToStart, byType, gapList };
 }
 
 main().catch((err) => {
