@@ -5,8 +5,8 @@
  *
  * Iteration t+1 needs t's policy and pairs, not t's evaluation, so it starts as soon as t has trained (t signals
  * iterationTrained) and t evaluates meanwhile: starting an iteration (child workflow start, its plan and first
- * workflow task) then overlaps compute instead of following it. With one inference slot the evaluation still runs before
- * t+1's sampling; results are those of one iteration after the other. Not done while paused, after
+ * workflow task) then overlaps compute instead of following it. With one inference slot the evaluation still runs
+ * before t+1's sampling; results are those of one iteration after the other. Not done while paused, after
  * stopAfterIteration, or when continue-as-new is due (the campaign continues-as-new with no iteration in flight).
  */
 import {
