@@ -11,7 +11,7 @@ import type { EvalMetrics } from '../schemas/results';
 import type { ArtifactStore } from '../store/types';
 import type { AttemptRecord, StepEnvelope } from '../activities/context';
 import type { CampaignInput, ForkOrigin, IterationInput, IterationOutput, IterationPlan } from '../workflows/types';
-import { activityExecutions, childExecutions, controlEvents, workflowInput, type ActivityExecution, type ControlEvent } from './history';
+import { activityExecutions, childExecutions, controlEvents, localActivityResult, workflowInput, type ActivityExecution, type ControlEvent } from './history';
 
 const STEP_OF_ACTIVITY: Record<string, string> = {
   setup: 'setup', sampleShard: 'sample', rank: 'rank', filter: 'filter', update: 'update', evaluate: 'evaluate',
@@ -153,7 +153,8 @@ export async function auditCampaign(client: Client, store: ArtifactStore, campai
       iteration: input.iteration,
       workflowId: child.workflowId,
       status: child.status,
-      plan: output?.plan ?? input.plan,
+      // Planned by the iteration itself (its `plan` local activity), or handed in by the campaign in earlier versions.
+      plan: (localActivityResult(history, 'plan') as IterationPlan | undefined) ?? input.plan,
       hyperparameters: { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed },
       steps: activityExecutions(history).map((a) => stepAudit(a, journal.get(input.iteration) ?? [])),
       checkpoint: output?.checkpoint,

@@ -161,6 +161,23 @@ export function controlEvents(history: History): ControlEvent[] {
   return out;
 }
 
+/**
+ * The result of the first completed local activity of this type (validateSpec, plan), from its marker: the SDK records
+ * a local activity as a `core_local_activity` marker whose `data` names the activity type and whose `result` holds
+ * what it returned.
+ */
+export function localActivityResult(history: History, activityType: string): unknown {
+  for (const ev of history.events ?? []) {
+    const marker = ev.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity' || !marker.details) continue;
+    const meta = decodePayloads(marker.details.data)[0] as { activity_type?: string } | undefined;
+    if (meta?.activity_type !== activityType) continue;
+    const [result] = decodePayloads(marker.details.result);
+    if (result !== undefined) return result;
+  }
+  return undefined;
+}
+
 export function workflowInput(history: History): unknown {
   const first = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   return decodePayloads(first?.input)[0];

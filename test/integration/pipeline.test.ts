@@ -7,7 +7,8 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { cancelCampaign, campaignStatus, setHyperparameters, startCampaign, stopCampaignAfterIteration } from '../../client';
+import { auditCampaign, cancelCampaign, campaignStatus, setHyperparameters, startCampaign, stopCampaignAfterIteration } from '../../client';
+import { LocalArtifactStore } from '../../store/local';
 import { activityExecutions, childExecutions } from '../../client/history';
 import { startTemporalHarness, type TemporalHarness } from '../support/temporal';
 import { tinySpec } from '../support/specs';
@@ -47,6 +48,11 @@ test('iteration t+1 starts while t evaluates; a patch then applies after t+1, an
 
   const status = await campaignStatus(temporal.client, 'pipe');
   expect(status.iteration).toBe(2);
+  // Iteration 2 planned itself as it started: the audit shows its plan while it runs.
+  await waitFor('iteration 2 to have planned', async () => {
+    const audit = await auditCampaign(temporal.client, new LocalArtifactStore(temporal.storeRoot), 'pipe');
+    return audit.iterations.find((i) => i.iteration === 2)?.plan?.iteration === 2;
+  }, 30_000, 10);
   expect(await setHyperparameters(temporal.client, 'pipe', { update: { beta: 0.3 } })).toEqual({ appliesFrom: 3 });
   await stopCampaignAfterIteration(temporal.client, 'pipe');
   const summary = await handle.result();
