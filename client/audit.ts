@@ -119,7 +119,8 @@ async function journalOf(store: ArtifactStore, campaign: string): Promise<Map<nu
   return byIteration;
 }
 
-async function runHistories(client: Client, campaign: string): Promise<Array<{ runId: string; history: History }>> {
+/** Every run of a campaign (more than one after continue-as-new), oldest first, with its history. */
+export async function campaignRunHistories(client: Client, campaign: string): Promise<Array<{ runId: string; history: History }>> {
   const runs: Array<{ runId: string; start: number }> = [];
   for await (const info of client.workflow.list({ query: `WorkflowId = '${campaign.replace(/'/g, "\\'")}'` })) {
     runs.push({ runId: info.runId, start: info.startTime.getTime() });
@@ -134,7 +135,7 @@ async function runHistories(client: Client, campaign: string): Promise<Array<{ r
 }
 
 export async function auditCampaign(client: Client, store: ArtifactStore, campaign: string): Promise<CampaignAudit> {
-  const runs = await runHistories(client, campaign);
+  const runs = await campaignRunHistories(client, campaign);
   const journal = await journalOf(store, campaign);
   const first = workflowInput(runs[0].history) as CampaignInput;
   const activities = runs.flatMap((r) => activityExecutions(r.history));

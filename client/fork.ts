@@ -12,6 +12,7 @@ import type { CampaignSpec } from '../schemas/campaign';
 import { applySetOverrides, parseCampaignSpec } from '../schemas/parse';
 import type { preferenceCampaign } from '../workflows/campaign';
 import type { CampaignInput, ForkOrigin, IterationInput, IterationOutput, SetupRefs } from '../workflows/types';
+import { campaignRunHistories } from './audit';
 import { startCampaign } from './campaigns';
 import { activityExecutions, childExecutions, workflowInput } from './history';
 
@@ -61,10 +62,7 @@ export async function forkCampaign(client: Client, options: ForkOptions): Promis
   const patch = mergePatch(options.patch ?? {}, sets.length ? applySetOverrides({}, sets) : {}) as Record<string, unknown>;
   const newCampaign = options.newCampaign ?? `${campaign}-fork${k}`;
   if (!Number.isInteger(k) || k < 0) throw new ForkError(`cannot fork ${campaign} at iteration ${k}: the iteration must be an integer >= 0`, 'bad-iteration');
-  const runs: string[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${campaign.replace(/'/g, "\\'")}'` })) runs.push(info.runId);
-  if (runs.length === 0) runs.push((await client.workflow.getHandle(campaign).describe()).runId);
-  const histories = await Promise.all(runs.map((runId) => client.workflow.getHandle(campaign, runId).fetchHistory()));
+  const histories = (await campaignRunHistories(client, campaign)).map((r) => r.history);
   const inputs = histories.map((h) => workflowInput(h) as CampaignInput);
   const original = inputs.find((i) => !i.state) ?? inputs[0];
   const originalSpec = parseCampaignSpec(original.spec, `${campaign}'s spec`);
