@@ -28,19 +28,33 @@ export function formatZodIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
 }
 
+/**
+ * Each step's envelope schema, built once: zod compiles a schema the first time it parses, which costs ~10x the
+ * parse itself, and every activity would otherwise pay it on the way to its step.
+ */
+const envelopeSchemas = new WeakMap<z.ZodType, z.ZodType>();
+
+function envelopeSchema<I>(inputSchema: z.ZodType<I>): z.ZodType<StepEnvelope<I>> {
+  let schema = envelopeSchemas.get(inputSchema);
+  if (!schema) {
+    schema = z.object({
+      campaign: z.string().min(1),
+      iteration: z.number().int().nonnegative(),
+      spec: CampaignSpecSchema,
+      input: inputSchema,
+    });
+    envelopeSchemas.set(inputSchema, schema);
+  }
+  return schema as z.ZodType<StepEnvelope<I>>;
+}
+
 /** Validates the envelope; a bad one is a non-retryable failure naming every field at fault. */
 export function parseEnvelope<I>(step: string, raw: unknown, inputSchema: z.ZodType<I>): StepEnvelope<I> {
-  const schema = z.object({
-    campaign: z.string().min(1),
-    iteration: z.number().int().nonnegative(),
-    spec: CampaignSpecSchema,
-    input: inputSchema,
-  });
-  const parsed = schema.safeParse(raw);
+  const parsed = envelopeSchema(inputSchema).safeParse(raw);
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(`invalid input to the ${step} step: ${formatZodIssues(parsed.error)}`, INVALID_INPUT);
   }
-  return parsed.data as StepEnvelope<I>;
+  return parsed.data;
 }
 
 /**

@@ -31,6 +31,7 @@ const UpdateInputSchema = z.strictObject({
   policy: ArtifactRefSchema, reference: ArtifactRefSchema, pairs: z.array(ArtifactRefSchema).min(1, 'update needs at least one pairs artifact'), stage,
 });
 const EvaluateInputSchema = z.strictObject({ checkpoint: ArtifactRefSchema, pi0: ArtifactRefSchema });
+const PlanInputSchema = z.object({ spec: CampaignSpecSchema, iteration: z.number().int().positive() });
 
 export interface PlanInput { spec: unknown; iteration: number }
 
@@ -66,7 +67,7 @@ export function createActivities(deps: ActivityDeps): PrefloopActivities {
       return validateSpec(raw);
     },
     async plan(input) {
-      const parsed = z.object({ spec: CampaignSpecSchema, iteration: z.number().int().positive() }).safeParse(input);
+      const parsed = PlanInputSchema.safeParse(input);
       if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid input to the plan step: ${formatZodIssues(parsed.error)}`, INVALID_INPUT);
       try {
         return steps.plan(parsed.data.spec, parsed.data.iteration);
