@@ -26,8 +26,10 @@
  * mostly hidden behind the previous iteration's evaluation), which is immune to load changing between runs, and
  * the median of each kind of gap over the runs (`setup>evaluate`: from the setup step's close to pi0's evaluation's
  * start; `start`: from starting the workflow to its first step; `end`: from the last step's close to the result).
- * Time in activities includes Temporal's delivery of each task to the activity function and of its result back
- * (~5 ms each on a 2-core machine), so the gaps alone understate the overhead.
+ * Time in activities includes Temporal's delivery of each task to the step function and of its result back, which
+ * the bench also prints: the workers' step functions are timed (wrapped, see timedSteps), and each one's start and
+ * end are set against its activity's ActivityTaskStarted and ActivityTaskCompleted. Gaps plus delivery is the
+ * orchestration's share measured without the in-process twin, so without the run-to-run noise of the compute.
  * Last line (with --json): {"temporalSeconds","inProcessSeconds","overheadFraction","activities"} where
  * overheadFraction = (temporal - inProcess) / temporal, the share of the durable run's wall time spent on
  * orchestration.
@@ -48,6 +50,9 @@ import { startDevServer } from '../workers/dev-server';
 import { createPrefloopWorkers } from '../workers/run';
 import { prefloopDataConverter } from '../workers/data-converter';
 import type { CampaignSpecInput } from '../schemas/campaign';
+import type { StepFunctions } from '../activities/step-functions';
+import type { StepContext } from '../engine/steps/types';
+import { engineSteps } from '../workers/engine-steps';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -68,7 +73,10 @@ async function main(): Promise<void> {
 
   const t1 = Date.now();
   const server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), logLevel: 'error' });
-  const workers = await createPrefloopWorkers({ address: server.address, storeRoot: path.join(dir, 'temporal'), compute });
+  const stepTimes = new Map<string, StepTime>();
+  // Timed steps take the place of the default ones, so the workers start no compute thread ahead of need: the
+  // warm-up campaign starts it.
+  const workers = await createPrefloopWorkers({ address: server.address, storeRoot: path.join(dir, 'temporal'), compute, steps: timedSteps(engineSteps(), stepTimes) });
   const running = workers.run();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, dataConverter: prefloopDataConverter() });
@@ -94,6 +102,10 @@ async function main(): Promise<void> {
     const temporalRuns: number[] = [];
     const gapRuns: number[] = [];
     const gapsByKind: Record<string, number[]> = {};
+    const deliveryRuns: number[] = [];
+    const orchestrationRuns: number[] = [];
+    const deliveryIn: number[] = [];
+    const deliveryOut: number[] = [];
     let activities = 0;
     for (let r = 0; r < repeat; r++) {
       const inProcess = await inProcessRun(`in-process-${r}`);
@@ -112,6 +124,11 @@ async function main(): Promise<void> {
       activities = executions.length;
       const path_ = criticalPath(executions, durable.started, durable.started + durable.seconds * 1000);
       gapRuns.push(path_.gaps / 1000);
+      const handOver = delivery(executions, stepTimes);
+      deliveryRuns.push(handOver.seconds);
+      orchestrationRuns.push((path_.gaps / 1000 + handOver.seconds) / durable.seconds);
+      deliveryIn.push(...handOver.inMs);
+      deliveryOut.push(...handOver.outMs);
       for (const [kind, ms] of path_.gapList) (gapsByKind[kind] ??= []).push(ms);
       log(`  durable run ${r + 1}: in activities ${(path_.busy / 1000).toFixed(2)} s of ${durable.seconds.toFixed(2)} s ` +
         `(${Object.entries(path_.byType).map(([type, ms]) => `${type} ${(ms / 1000).toFixed(2)}`).join(', ')}); ` +
@@ -126,6 +143,9 @@ async function main(): Promise<void> {
       `median time between activities ${median(gapRuns).toFixed(2)} s`);
     log(`gaps by kind (median ms, count per campaign): ${Object.entries(gapsByKind)
       .map(([kind, ms]) => `${kind} ${median(ms)} x${ms.length / repeat}`).join(', ')}`);
+    log(`delivery (ActivityTaskStarted to the step function, its return to ActivityTaskCompleted): ${median(deliveryRuns).toFixed(2)} s ` +
+      `per campaign, median per activity ${median(deliveryIn)} ms in and ${median(deliveryOut)} ms out; ` +
+      `between activities plus delivery: ${(median(orchestrationRuns) * 100).toFixed(1)}% of the durable run's wall time`);
     console.log(JSON.stringify({ temporalSeconds, inProcessSeconds, overheadFraction, activities }));
   } finally {
     await connection.close();
@@ -169,6 +189,55 @@ function criticalPath(executions: ActivityExecution[], from: number, to: number)
   gaps += Math.max(0, to - end);
   gapList.push(['end', Math.max(0, to - end)]);
   return { busy, gaps, scheduleToStart, byType, gapList };
+}
+
+/** When a step function ran in a worker, by the activity it ran for (see stepKey). */
+interface StepTime { start: number; end: number }
+
+/** One activity's step: its type, iteration and, for sampling, sampler and shard (what tells shards apart). */
+function stepKey(type: string, campaign: string, iteration: number, input: unknown): string {
+  const { sampler, shard } = (input ?? {}) as { sampler?: number; shard?: number };
+  return `${campaign}/${iteration}/${type}/${sampler ?? ''}/${shard ?? ''}`;
+}
+
+/** The default steps, each recording when it ran (the last attempt's times win). */
+function timedSteps(steps: StepFunctions, times: Map<string, StepTime>): StepFunctions {
+  const timed = <I>(type: string, step: (ctx: StepContext, input: I) => Promise<unknown>) => async (ctx: StepContext, input: I) => {
+    const start = Date.now();
+    try {
+      return await step(ctx, input);
+    } finally {
+      times.set(stepKey(type, ctx.campaign, ctx.iteration, input), { start, end: Date.now() });
+    }
+  };
+  return {
+    ...steps,
+    setup: timed('setup', (ctx) => steps.setup(ctx)) as StepFunctions['setup'],
+    sampleShard: timed('sampleShard', steps.sampleShard) as StepFunctions['sampleShard'],
+    rank: timed('rank', steps.rank) as StepFunctions['rank'],
+    filter: timed('filter', steps.filter) as StepFunctions['filter'],
+    update: timed('update', steps.update) as StepFunctions['update'],
+    evaluate: timed('evaluate', steps.evaluate) as StepFunctions['evaluate'],
+  };
+}
+
+/**
+ * Temporal's delivery around each step: from ActivityTaskStarted to the step function's start (the task reaching
+ * the worker and the activity; the activity's own validation and prelude, ~1 ms) and from the step's end to
+ * ActivityTaskCompleted (the result reaching the server).
+ */
+function delivery(executions: ActivityExecution[], times: Map<string, StepTime>) {
+  const inMs: number[] = [];
+  const outMs: number[] = [];
+  for (const a of executions) {
+    const envelope = a.input as { campaign: string; iteration: number; input?: unknown };
+    const time = times.get(stepKey(a.activityType, envelope.campaign, envelope.iteration, envelope.input));
+    if (!time || a.startedAt === undefined || a.closedAt === undefined) throw new Error(`no step timing for ${a.activityType} ${a.activityId}`);
+    inMs.push(time.start - a.startedAt);
+    outMs.push(a.closedAt - time.end);
+  }
+  const seconds = [...inMs, ...outMs].reduce((sum, ms) => sum + ms, 0) / 1000;
+  return { seconds, inMs, outMs };
 }
 
 main().catch((err) => {
