@@ -39,7 +39,7 @@ function poolFor(key: string): Pool {
 /** A runtime leased to one step; its dispose() returns the runtime to the cache. */
 export async function leasePolicyRuntime(config: ResolvedModelConfig, options: RuntimeOptions, placement: ComputePlacement): Promise<PolicyRuntime> {
   const pool = poolFor(JSON.stringify([placement, config, options.provider, options.fallback, options.threads]));
-  const runtime = pool.idle.pop() ?? (placement === 'worker-thread' ? await threadRuntime(config, options) : await createPolicy(config, options));
+  const runtime = pool.idle.pop() ?? (placement === 'worker-thread' ? await threadPolicyRuntime(config, options) : await createPolicy(config, options));
   let held = true;
   const live = (method: string): PolicyRuntime => {
     if (!held) throw new Error(`policy runtime ${method}() after the step gave its lease back (dispose())`);
@@ -85,9 +85,10 @@ export function prewarmPolicyThread(): void {
 
 /**
  * A runtime for `config` on a compute thread of its own: the spare thread if one is waiting (else a new one). The
- * thread hosts policy-thread.ts, whose training steps hand their state back in shared memory.
+ * thread hosts policy-thread.ts, whose training steps hand their state back in shared memory. dispose() ends the
+ * thread; leasePolicyRuntime keeps such runtimes cached instead.
  */
-async function threadRuntime(config: ResolvedModelConfig, options: RuntimeOptions): Promise<PolicyRuntime> {
+export async function threadPolicyRuntime(config: ResolvedModelConfig, options: RuntimeOptions): Promise<PolicyRuntime> {
   const taken = spare;
   spare = undefined;
   const remote = (await taken?.catch(() => undefined)) ?? (await startThread());

@@ -14,7 +14,8 @@ import { initPolicy, validateConfig } from '../../engine/model/gpt';
 import { assertLossName } from '../../engine/model/losses';
 import { checkTensors } from '../../engine/model/validate';
 import { iterationPlan } from '../../engine/plans/plan';
-import { hostPolicyRuntime } from '../../engine/runtime/hosted';
+import { threadPolicyRuntime } from '../../engine/steps/policy-runtimes';
+import { DEFAULT_RUNTIME } from '../../engine/runtime/sessions';
 import { ProviderUnavailableError, resolvedProvider } from '../../engine/runtime/sessions';
 import { resolvedModelConfig } from '../../engine/steps/common';
 import { checkFeasible } from '../../engine/steps/feasibility';
@@ -117,12 +118,12 @@ describe('across the worker-thread boundary', () => {
   afterAll(async () => { await hosted?.dispose(); });
 
   it('an input error keeps its name (at start-up and per call), so it can be classified', async () => {
-    const atStart = await thrown(() => hostPolicyRuntime({ ...TINY, heads: 3 }));
+    const atStart = await thrown(() => threadPolicyRuntime({ ...TINY, heads: 3 }, DEFAULT_RUNTIME));
     expect(atStart.name).toBe('InvalidInputError');
     expect(isInputError(atStart)).toBe(true);
     expect(atStart.message).toMatch(/must be divisible by heads \(3\)/);
 
-    hosted = await hostPolicyRuntime(TINY);
+    hosted = await threadPolicyRuntime(TINY, DEFAULT_RUNTIME);
     const runtime = hosted;
     const sampling = { temperatures: [1], topK: 0, topP: 1, maxNewTokens: 15, stopTokens: [], seed: 1 };
     const perCall = await thrown(() => runtime.sample(initPolicy(TINY, 0), [[1, 2]], sampling));

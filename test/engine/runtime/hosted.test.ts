@@ -1,4 +1,5 @@
-import { hostPolicyRuntime, hostRewardRuntime } from '../../../engine/runtime/hosted';
+import { hostRewardRuntime } from '../../../engine/runtime/hosted';
+import { threadPolicyRuntime } from '../../../engine/steps/policy-runtimes';
 import { createPolicyRuntime } from '../../../engine/model/runtime';
 import { initPolicy, initRewardModel } from '../../../engine/model/gpt';
 import type { ResolvedModelConfig, TrainState } from '../../../engine/model/api';
@@ -17,7 +18,7 @@ describe('hosted runtimes (worker thread)', () => {
   it('a hosted policy samples and trains bit-identically to an in-process one', async () => {
     const weights = initPolicy(config, 3);
     const local = await createPolicyRuntime(config, runtime);
-    const hosted = await hostPolicyRuntime(config, runtime);
+    const hosted = await threadPolicyRuntime(config, runtime);
     try {
       expect(hosted.config).toEqual(config);
       const opts = { temperatures: [1, 0.7], topK: 0, topP: 1, maxNewTokens: 6, stopTokens: [], seed: 5 };
@@ -49,6 +50,6 @@ describe('hosted runtimes (worker thread)', () => {
     } finally {
       await reward.dispose();
     }
-    await expect(hostPolicyRuntime({ ...config, heads: 3 }, runtime)).rejects.toThrow(/heads|dModel|divisible/i);
+    await expect(threadPolicyRuntime({ ...config, heads: 3 }, runtime)).rejects.toThrow(/heads|dModel|divisible/i);
   });
 });
