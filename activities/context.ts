@@ -6,6 +6,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { CampaignSpecSchema, type CampaignSpec } from '../schemas/campaign';
+import { SpecError } from '../schemas/spec-error';
+import { toSpecIssues } from '../schemas/spec-issues';
 import type { ComputePlacement } from '../engine/steps/compute-placement';
 import type { InputErrorName } from '../engine/errors';
 import type { StepContext } from '../engine/steps/types';
@@ -23,6 +25,8 @@ export const INVALID_INPUT = 'PrefloopInvalidInput';
 export const ARTIFACT_MISSING = 'PrefloopArtifactMissing';
 export const ARTIFACT_CORRUPT = 'PrefloopArtifactCorrupt';
 export const PROVIDER_UNAVAILABLE = 'PrefloopProviderUnavailable';
+/** An invalid campaign spec; the campaign workflow fails with this failure itself (workflows/failures.ts). */
+export const INVALID_SPEC = 'PrefloopInvalidSpec';
 
 export function formatZodIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
@@ -57,6 +61,14 @@ export function parseEnvelope<I>(step: string, raw: unknown, inputSchema: z.ZodT
   return parsed.data;
 }
 
+/** The campaign's spec with its defaults; an invalid one is a non-retryable failure listing every problem with its field path. */
+export function parseSpec(raw: unknown): CampaignSpec {
+  const parsed = CampaignSpecSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const error = new SpecError(toSpecIssues(parsed.error.issues, CampaignSpecSchema, raw));
+  throw ApplicationFailure.create({ type: INVALID_SPEC, nonRetryable: true, message: error.message, details: [error.issues] });
+}
+
 /**
  * How often the activity heartbeats on its own, so that a step that reports no progress for a while is not taken
  * for dead (the heartbeat timeout is 10 s; workers flush heartbeats at most once a second).
@@ -64,9 +76,9 @@ export function parseEnvelope<I>(step: string, raw: unknown, inputSchema: z.ZodT
 const KEEPALIVE_MS = 2_000;
 
 /**
- * Runs `fn` with a StepContext bound to the current activity, computing where `deps.compute` says. `label` names this call in the attempt journal
- * (`<campaign>/iter-<t>/attempts/<label>-attempt<n>.json`): which attempt ran where, and from which cursor it
- * resumed, which Temporal's history alone does not keep for intermediate attempts.
+ * Runs `fn` with a StepContext bound to the current activity, computing where `deps.compute` says. `label` names this
+ * call in the attempt journal (`<campaign>/iter-<t>/attempts/<label>-attempt<n>.json`): which attempt ran where,
+ * and from which cursor it resumed, which Temporal's history alone does not keep for intermediate attempts.
  */
 export async function runStep<T>(
   deps: { store: ArtifactStore; compute?: ComputePlacement }, envelope: StepEnvelope<unknown>, label: string, fn: (ctx: StepContext) => Promise<T>,

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import { ArtifactRefSchema } from '../schemas/artifacts';
 import { CampaignSpecSchema, type CampaignSpec } from '../schemas/campaign';
-import { validateSpec } from '../workflows/spec-checks';
 import type { EvalMetrics } from '../schemas/results';
 import type {
   EvaluateInput, FilterInput, FilterOutput, RankInput, RankOutput, SampleShardInput, SampleShardOutput, SetupOutput,
@@ -17,7 +16,7 @@ import type {
 import type { ArtifactStore } from '../store/types';
 import type { IterationPlan } from '../engine/plans/types';
 import type { ComputePlacement } from '../engine/steps/compute-placement';
-import { INVALID_INPUT, classify, formatZodIssues, parseEnvelope, runStep, type StepEnvelope } from './context';
+import { INVALID_INPUT, classify, formatZodIssues, parseEnvelope, parseSpec, runStep, type StepEnvelope } from './context';
 import type { StepFunctions } from './step-functions';
 
 const stage = z.number().int().nonnegative().optional();
@@ -64,7 +63,7 @@ export function createActivities(deps: ActivityDeps): PrefloopActivities {
     };
   return {
     async validateSpec(raw) {
-      return validateSpec(raw);
+      return parseSpec(raw);
     },
     async plan(input) {
       const parsed = PlanInputSchema.safeParse(input);

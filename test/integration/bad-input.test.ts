@@ -12,11 +12,12 @@ import { ApplicationFailure, ChildWorkflowFailure, ActivityFailure } from '@temp
 import { LocalArtifactStore } from '../../store/local';
 import { forkCampaign, startCampaign, startRawCampaign } from '../../client';
 import { activityExecutions } from '../../client/history';
-import { ARTIFACT_CORRUPT, INVALID_INPUT, NON_RETRYABLE_ERRORS, PROVIDER_UNAVAILABLE, classify, parseEnvelope } from '../../activities/context';
+import { ARTIFACT_CORRUPT, INVALID_INPUT, INVALID_SPEC, NON_RETRYABLE_ERRORS, PROVIDER_UNAVAILABLE, classify, parseEnvelope } from '../../activities/context';
 import { CheckpointFormatError } from '../../engine/checkpoint';
 import { InvalidInputError } from '../../engine/errors';
 import { ProviderUnavailableError } from '../../engine/runtime/sessions';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../workflows/activity-options';
+import { INVALID_SPEC as CAMPAIGN_INVALID_SPEC } from '../../workflows/failures';
 import type { CampaignSpecInput } from '../../schemas/campaign';
 import { startTemporalHarness, type TemporalHarness } from '../support/temporal';
 import { tinySpec } from '../support/specs';
@@ -137,6 +138,8 @@ test('engine input errors become non-retryable failures, also when only their na
   // The workflows' retry policy names every non-retryable error and failure type the activities know.
   const known = [...Object.keys(NON_RETRYABLE_ERRORS), ...Object.values(NON_RETRYABLE_ERRORS)];
   expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual([...new Set(known)].sort());
+  // The campaign re-raises the validateSpec activity's failure as its own, recognized by this type.
+  expect(CAMPAIGN_INVALID_SPEC).toBe(INVALID_SPEC);
 });
 
 describe('a spec the engine cannot run fails at setup, once, naming the field and the fix', () => {
