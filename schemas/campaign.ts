@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SELECT_BY } from './selection';
 
 /**
  * The campaign spec: the one document a user writes. Every layer validates against it.
@@ -141,6 +142,7 @@ export const EvaluationSchema = z.strictObject({
   prompts: positiveInt.default(32).describe('Held-out prompts used per evaluation (taken from the task\'s eval split).'),
   samplesPerPrompt: positiveInt.default(4).describe('Responses sampled per held-out prompt.'),
   exact: z.boolean().default(true).describe('Compute exact reward, KL, J and J(pi*) when the task is enumerable.'),
+  select: z.enum(SELECT_BY).default('J').describe('Held-out figure that picks the best iteration: J (reward - beta * KL), reward, or winRate against pi0.'),
 });
 
 export const ExecutionSchema = z.strictObject({

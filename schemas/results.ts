@@ -4,15 +4,22 @@ import { ArtifactRefSchema } from './artifacts';
 /** Evaluation of one checkpoint on held-out prompts. Exact fields are present on enumerable tasks. */
 export const EvalMetricsSchema = z.object({
   reward: z.number(),
+  /** Standard error of the sampled reward (evaluation by the reward source, without a gold reward). */
+  rewardStderr: z.number().optional(),
   kl: z.number(),
   /** Standard error of the KL estimate; 0 when exact. */
   klStderr: z.number(),
   J: z.number(),
+  JStderr: z.number().optional(),
   /** J(pi*) - J, where J(pi*) = eta * E_x log Z(x) is exact. */
   gap: z.number().optional(),
   Jstar: z.number().optional(),
   winRateVsInitial: z.number(),
+  winRateStderr: z.number().optional(),
+  /** Mean response length in tokens (words on the built-in text task). */
   responseLength: z.number(),
+  /** Mean response length in characters (sampled evaluation). */
+  responseChars: z.number().optional(),
   exact: z.boolean(),
 });
 export type EvalMetrics = z.infer<typeof EvalMetricsSchema>;

@@ -23,6 +23,7 @@ import { iterationTrainedSignal, pauseSignal, resumeSignal, setHyperparametersUp
 import { ALGORITHM, BEST_J, CAMPAIGN, ITERATION, STATUS } from './search-attributes';
 import type { CampaignInput, CampaignState, CampaignStatus, IterationOutput, IterationTrained, StepName } from './types';
 import { INVALID_PATCH, INVALID_SPEC } from './failures';
+import { updateBest } from '../schemas/selection';
 
 export { INVALID_PATCH, INVALID_SPEC } from './failures';
 
@@ -224,8 +225,8 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
       state.policy = out.checkpoint;
       state.pairs = [...state.pairs, out.pairs];
       state.labels += out.labels;
-      // The paper keeps the best main-agent policy on a validation set: best J on the held-out prompts.
-      if (!state.best || out.eval.J > state.best.J) state.best = { iteration: t, J: out.eval.J };
+      // The paper keeps the best main-agent policy on a validation set: best J (or evaluation.select) on held-out prompts.
+      state.best = updateBest(state.best, t, out.eval, current.spec.evaluation.select);
       state.next = t + 1;
       upsertSearchAttributes([{ key: ITERATION, value: t }, { key: BEST_J, value: state.best.J }]);
       // An iteration already started finishes first, then these apply.

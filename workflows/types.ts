@@ -7,6 +7,7 @@ import type { CampaignSpec } from '../schemas/campaign';
 import type { IterationPlan } from '../engine/plans/types';
 import type { SetupOutput } from '../engine/steps/types';
 import type { EvalMetrics, IterationRecord, TrainLog } from '../schemas/results';
+import type { BestIteration } from '../schemas/selection';
 
 /** The setup step's output (iteration 0): pi0, prompt pools, offline pairs if any. */
 export type SetupRefs = SetupOutput;
@@ -92,7 +93,7 @@ export interface CampaignState {
   policy?: ArtifactRef;
   pairs: ArtifactRef[];
   records: IterationRecord[];
-  best?: { iteration: number; J: number };
+  best?: BestIteration;
   labels: number;
   changes: HyperparameterChange[];
   /** Patches accepted but not yet applied (they apply when the next iteration starts). */
@@ -123,7 +124,7 @@ export interface CampaignStatus {
   shards: number;
   paused: boolean;
   stopAfterIteration: boolean;
-  best?: { iteration: number; J: number };
+  best?: BestIteration;
   completed: number;
   changes: HyperparameterChange[];
   pending: HyperparameterChange[];

@@ -5,6 +5,7 @@
 import { MEDIA_TYPES, type ArtifactRef } from '../../schemas/artifacts';
 import { CampaignSpecSchema, type CampaignSpec, type CampaignSpecInput } from '../../schemas/campaign';
 import type { CampaignSummary, IterationRecord } from '../../schemas/results';
+import { betterThan } from '../../schemas/selection';
 import type { ArtifactStore } from '../../store/types';
 import { iterationPlan } from '../plans/plan';
 import type { IterationPlan } from '../plans/types';
@@ -101,8 +102,8 @@ export async function runCampaign(specInput: CampaignSpec | CampaignSpecInput, o
     records.push(record);
     options.onIteration?.(record);
   }
-  // The paper keeps the best main-agent policy on a validation set: best J on the held-out prompts.
-  const best = records.reduce((b, r) => (r.eval.J > b.eval.J ? r : b), records[0]);
+  // The paper keeps the best main-agent policy on a validation set: best J (or evaluation.select) on held-out prompts.
+  const best = records.reduce((b, r) => (betterThan(r.eval, b.eval, spec.evaluation.select) ? r : b), records[0]);
   return {
     campaign, algorithm: spec.algorithm, initial: initialEval, iterations: records,
     bestIteration: best.iteration, finalCheckpoint: current, labels, stoppedEarly: false,
