@@ -12,6 +12,7 @@ import type { ComputePlacement } from '../engine/steps/compute-placement';
 import type { InputErrorName } from '../engine/errors';
 import type { StepContext } from '../engine/steps/types';
 import type { ArtifactStore } from '../store/types';
+import { rewardActivityCaller } from './reward-caller';
 
 /** Every step activity gets the campaign, the iteration, the (parsed) spec and its own small input. */
 export interface StepEnvelope<I> {
@@ -99,6 +100,7 @@ export async function runStep<T>(
     resumeFrom,
     signal: activity.cancellationSignal,
     compute: deps.compute,
+    rewardActivity: rewardActivityCaller(envelope.spec.execution.taskQueues.cpu),
     progress: (next) => {
       cursor = next;
       activity.heartbeat(next);

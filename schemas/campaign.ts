@@ -19,6 +19,8 @@ const nonNegInt = z.number().int().nonnegative();
 const probability = z.number().min(0).max(1);
 /** A file path as written in a spec; resolution and confinement happen where it is read. */
 const filePath = z.string().min(1, 'must be a non-empty file path');
+/** A Temporal duration as the SDK takes it: a number and a unit (ms, s, m, h, d). */
+const duration = z.string().regex(/^[1-9][0-9]*(ms|s|m|h|d)$/, 'must be a duration like 30s, 10m or 2h');
 
 export const ModelConfigSchema = z.strictObject({
   vocab: nonNegInt.default(0).describe('Vocabulary size; 0 takes it from the task\'s tokenizer.'),
@@ -91,6 +93,13 @@ export const RewardSchema = z.discriminatedUnion('kind', [
     model: z.enum(['linear', 'neural']).default('linear').describe('linear: Bradley-Terry linear in the task\'s feature map, fitted exactly by Newton\'s method. neural: the policy\'s GPT trunk with a scalar head, trained by AdamW on the tokens and warm-started from the previous iteration\'s reward model.'),
     steps: positiveInt.default(200).describe('Per re-fit: Newton iterations (linear) or AdamW minibatch steps (neural).'),
     lr: z.number().positive().default(1e-2).describe('AdamW learning rate of the neural re-fit (neural only; the linear fit has none).'),
+  }),
+  z.strictObject({
+    kind: z.literal('activity').describe('Scores from a Temporal activity that any worker serves on `taskQueue` (a reward server, an LLM judge, a verifier; any language). Contract: schemas/reward-activity.ts.'),
+    taskQueue: z.string().min(1).describe('Task queue the reward worker polls.'),
+    activity: z.string().min(1).default('reward').describe('Activity type the worker registers.'),
+    scheduleToStartTimeout: duration.default('10m').describe('How long a request waits for a worker on the queue before the campaign fails saying so.'),
+    startToCloseTimeout: duration.default('10m').describe('How long one request (up to 4096 rows) may run on the worker.'),
   }),
 ]);
 

@@ -34,6 +34,21 @@ else
   command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
 fi
 
+# The temporalio Python SDK runs examples/reward-worker/worker.py in the tests (the `activity` reward source served
+# from Python); it installs from PyPI in seconds.
+if python3 -c 'import temporalio' >/dev/null 2>&1; then echo "temporalio (Python): installed"; else
+  echo "temporalio (Python): pip install temporalio==1.35.0"
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-pip
+  fi
+  if ! python3 -m pip install --disable-pip-version-check --quiet temporalio==1.35.0 2>/tmp/prefloop-pip.err; then
+    cat /tmp/prefloop-pip.err >&2
+    echo "retrying as a user install"
+    python3 -m pip install --disable-pip-version-check --quiet --user --break-system-packages temporalio==1.35.0
+  fi
+fi
+
 if [ "${1:-}" = "--chromium" ]; then
   if [ -x /usr/bin/chromium ]; then echo "Chromium: /usr/bin/chromium"; else
     as_root apt-get update

@@ -4,3 +4,6 @@
  */
 export const INVALID_SPEC = 'PrefloopInvalidSpec';
 export const INVALID_PATCH = 'PrefloopInvalidHyperparameters';
+/** An `activity` reward source whose worker never picked the request up, or whose activity failed (reward-request.ts). */
+export const REWARD_WORKER_MISSING = 'PrefloopRewardWorkerMissing';
+export const REWARD_WORKER_FAILED = 'PrefloopRewardWorkerFailed';

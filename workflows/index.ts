@@ -4,3 +4,4 @@
  */
 export { preferenceCampaign } from './campaign';
 export { preferenceIteration } from './iteration';
+export { rewardRequest } from './reward-request';

@@ -12,6 +12,7 @@ import type { IterationPlan } from '../plans/types';
 import { evaluate, filter, rank, sampleShard, setup, update } from '../steps';
 import type { StepContext } from '../steps/types';
 import { InvalidInputError } from '../errors';
+import { ACTIVITY_NEEDS_WORKERS } from '../preference/activity-reward';
 
 export interface RunOptions {
   store: ArtifactStore;
@@ -48,6 +49,8 @@ async function checkSameSpec(store: ArtifactStore, campaign: string, spec: Campa
 
 export async function runCampaign(specInput: CampaignSpec | CampaignSpecInput, options: RunOptions): Promise<CampaignSummary> {
   const spec = parseSpec(specInput);
+  // Refused before any compute: the runner has no Temporal client to reach a reward worker with.
+  if (spec.reward.source.kind === 'activity') throw new InvalidInputError(ACTIVITY_NEEDS_WORKERS);
   const campaign = options.campaign ?? spec.name;
   const ctxFor = (iteration: number): StepContext => ({
     store: options.store, spec, campaign, iteration, progress: options.progress, resumeFrom: options.resumeFrom, signal: options.signal,

@@ -5,6 +5,8 @@
  * - bt-oracle: the utilities the simulated human perceives, r + temperature * Gumbel; pairs chosen on them are
  *   Bradley-Terry labels (see preference/oracle.ts).
  * - onnx: the user's sequence-classification reward model, read from under the store root (preference/user-file.ts).
+ * - activity: a Temporal activity on the user's task queue scores the rendered (prompt, response) texts
+ *   (preference/activity-reward.ts).
  * - bt-model: r_MLE, re-fitted here on every preference pair of iterations 0..t-1. model 'linear': Bradley-Terry
  *   linear in the task's features, fitted by Newton (rank/reward-model.json). model 'neural': the policy's trunk
  *   with a scalar head, `steps` AdamW minibatch steps at `lr`, warm-started from the previous iteration's reward
@@ -22,6 +24,7 @@ import { fitNeuralBT } from '../preference/neural-bt';
 import { hostRewardRuntime } from '../runtime/hosted';
 import { lengthPenalized } from '../preference/length-penalty';
 import { loadOnnxRewardModel, retokenizerFor } from '../preference/onnx-reward';
+import { activityRewards } from '../preference/activity-reward';
 import { perceivedUtilities } from '../preference/oracle';
 import type { Pair, Sample, ScoredSample } from '../preference/types';
 import type { Task } from '../tasks';
@@ -142,6 +145,13 @@ export async function rank(ctx: StepContext, input: RankInput): Promise<RankOutp
     const encode = retokenizer ? (ids: number[]) => retokenizer.encode(ids) : (ids: number[]) => ids;
     onnxScores = await model.score(flat.map((s) => encode(s.prompt)), flat.map((s) => encode(s.response)));
   }
+  let remoteScores: Float64Array | undefined;
+  if (source.kind === 'activity') {
+    const flat = groups.flat();
+    const rows = flat.map((s) => ({ id: `${s.promptIndex}:${s.sampler}:${s.index}`, prompt: task.render(s.prompt), response: task.render(s.response) }));
+    const rctx = { store: ctx.store, campaign: ctx.campaign, iteration: ctx.iteration, step: 'rank', caller: ctx.rewardActivity };
+    remoteScores = await activityRewards(rctx, rows, source);
+  }
   const neural = source.kind === 'bt-model' && source.model === 'neural';
   const rewardModel = source.kind === 'bt-model' && !neural ? await fitRewardModel(ctx, task) : undefined;
   const neuralScores = neural ? await neuralRewardScores(ctx, task, groups.flat()) : undefined;
@@ -159,6 +169,7 @@ export async function rank(ctx: StepContext, input: RankInput): Promise<RankOutp
         else rewards = perceivedPerResponse(group, rater, source.oracleTemperature, rngOf(ctx, 'rank', stage, g));
         break;
       case 'onnx': rewards = group.map((_, i) => onnxScores![at + i]); break;
+      case 'activity': rewards = group.map((_, i) => remoteScores![at + i]); break;
       default: throw new InvalidInputError(`reward.source.kind '${String((source as { kind: string }).kind)}' is not known`);
     }
     at += group.length;

@@ -8,6 +8,7 @@ import type { ArtifactRef } from '../../schemas/artifacts';
 import type { EvalMetrics, TrainLog } from '../../schemas/results';
 import type { ArtifactStore } from '../../store/types';
 import type { ComputePlacement } from './compute-placement';
+import type { RewardActivityCaller } from '../preference/activity-reward';
 
 export interface StepContext {
   store: ArtifactStore;
@@ -23,6 +24,8 @@ export interface StepContext {
   signal?: AbortSignal;
   /** Where the policy compute runs (engine-parts.ts): 'inline' (default) or 'worker-thread' (Temporal workers). */
   compute?: ComputePlacement;
+  /** How an `activity` reward source reaches its worker (Temporal workers provide it; the in-process runner does not). */
+  rewardActivity?: RewardActivityCaller;
 }
 
 /**

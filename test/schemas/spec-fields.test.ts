@@ -44,6 +44,11 @@ function baseFor(field: SpecField, tagValue?: unknown): Record<string, any> {
 // Values the generic rule would pick that break a cross-field rule (dModel % heads).
 const GOOD_OVERRIDES: Record<string, unknown> = { 'policy.model.dModel': 128 };
 
+/** Patterned strings other than the campaign name: a value that matches, and the refusal of one that does not. */
+const PATTERNS: Record<string, { good: string; message: string }> = {
+  '^[1-9][0-9]*(ms|s|m|h|d)$': { good: '90s', message: 'must be a duration like 30s, 10m or 2h' },
+};
+
 function goodValues(f: SpecField): unknown[] {
   const s = f.schema;
   const key = f.path.join('.');
@@ -58,7 +63,7 @@ function goodValues(f: SpecField): unknown[] {
       if (s.maximum !== undefined && s.maximum < MAX_SAFE) out.push(s.maximum);
       return out.length ? out : [s.default as number];
     }
-    case 'string': return [s.pattern ? 'my-campaign.v2' : 'some/file.jsonl'];
+    case 'string': return [s.pattern ? (PATTERNS[s.pattern]?.good ?? 'my-campaign.v2') : 'some/file.jsonl'];
     case 'array': return [[0.5], [1, 0.9, 0.8]];
     default: throw new Error(`no good values for ${key}`);
   }
@@ -88,7 +93,7 @@ function badCases(f: SpecField): BadCase[] {
     case 'string': {
       const out = [at(42, 'expected a string, got 42')];
       if (s.minLength) out.push(at('', 'got ""'));
-      if (s.pattern) out.push(at('Has Spaces', 'must be 1-63 chars'));
+      if (s.pattern) out.push(at('Has Spaces', PATTERNS[s.pattern]?.message ?? 'must be 1-63 chars'));
       return out;
     }
     case 'array':
@@ -107,7 +112,7 @@ test('the table covers every section of the spec, including every union variant'
   expect([...sections].sort()).toEqual(['algorithm', 'budget', 'evaluation', 'execution', 'iterations', 'name', 'offline', 'pairs', 'policy',
     'reference', 'rejectionSampling', 'reward', 'sampling', 'seed', 'task', 'update'].sort());
   const variants = new Set(fields.flatMap((f) => f.when.map((w) => `${w.path.join('.')}=${w.value}`)));
-  expect([...variants].sort()).toEqual(['policy.source=builtin', 'policy.source=onnx', 'reward.source.kind=bt-model', 'reward.source.kind=bt-oracle',
+  expect([...variants].sort()).toEqual(['policy.source=builtin', 'policy.source=onnx', 'reward.source.kind=activity', 'reward.source.kind=bt-model', 'reward.source.kind=bt-oracle',
     'reward.source.kind=onnx', 'task.name=bandit', 'task.name=files', 'task.name=text'].sort());
   expect(fields.length).toBeGreaterThan(70);
 });

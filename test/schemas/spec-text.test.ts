@@ -69,7 +69,7 @@ execution: { taskQueues: { gpu: q } }
     expect(err.issues).toEqual([
       { path: 'policy.source', message: 'got "hf" (allowed: builtin | onnx)' },
       { path: 'task.name', message: 'is required (allowed: bandit | text | files)' },
-      { path: 'reward.source.kind', message: 'got "human" (allowed: gold | bt-oracle | onnx | bt-model)' },
+      { path: 'reward.source.kind', message: 'got "human" (allowed: gold | bt-oracle | onnx | bt-model | activity)' },
     ]);
   });
 
