@@ -139,7 +139,7 @@ export const UpdateSchema = z.strictObject({
   warmup: probability.default(0.03).describe('Warm-up as a fraction of the iteration\'s optimizer steps.'),
   epochs: positiveInt.default(2).describe('Passes over the iteration\'s pairs.'),
   batchSize: positiveInt.default(16).describe('Pairs per micro-batch.'),
-  gradientAccumulation: positiveInt.default(1).describe('Micro-batches per optimizer step.'),
+  gradientAccumulation: positiveInt.default(1).describe('Micro-batches per optimizer step, run one after another; their gradients add up, so memory grows with batchSize only.'),
   weightDecay: z.number().nonnegative().default(0).describe('AdamW weight decay.'),
   maxGradNorm: z.number().positive().default(1).describe('Gradient clipping norm.'),
   init: z.enum(['previous', 'initial']).default('previous').describe('Start each iteration from pi_{t-1} (\'previous\', RLHF Workflow) or restart from pi0 (\'initial\', ICML paper).'),

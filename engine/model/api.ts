@@ -71,6 +71,12 @@ export interface PreferenceHyper {
   lr: number;
   weightDecay: number;
   maxGradNorm: number;
+  /**
+   * Gradient accumulation: pairs (SFT: rows) run at once. A larger batch runs in micro-batches of this many, one
+   * after another, whose gradients add up before one clipped AdamW step (engine/model/accumulate.ts). Absent: the
+   * whole batch at once.
+   */
+  microBatch?: number;
 }
 
 /** Metric names follow the standard DPO trainer. */

@@ -8,11 +8,11 @@
  *   (1 where target_ids[t] is a response token). batch.ts builds these from token lists.
  * Training graphs come in two modes: 'step' (loss, metrics, grad_norm and the AdamW-updated params / m / v as
  * `updated.<name>`, `updated.m.<name>`, `updated.v.<name>`) and 'grad' (loss and `grad.<name>`, for gradient
- * checks and for callers that accumulate gradients).
+ * checks and for gradient accumulation, whose summed gradients buildOptimizerGraph then applies).
  */
 import { Graph, type Tensor } from '../onnx';
 import type { ResolvedModelConfig } from './api';
-import { attentionBias, declareParams, headDim, lmLogits, parameterSpecs, trunk, validateConfig, type FloatType, type Head, type LayerCache, type Params } from './gpt';
+import { attentionBias, declareParams, headDim, lmLogits, parameterSpecs, trunk, validateConfig, type FloatType, type Head, type LayerCache, type ParamSpec, type Params } from './gpt';
 import { preferenceLoss, assertLossName } from './losses';
 import { adamw, clipByGlobalNorm, declareOptimizerInputs } from './optim';
 
@@ -106,6 +106,11 @@ function finishTraining(g: Graph, config: ResolvedModelConfig, head: Head, param
     specs.forEach((s, i) => g.output(grads[i], gradName(s.name)));
     return;
   }
+  optimizerOutputs(g, specs, list, grads, dtype);
+}
+
+/** Global-norm clipping and AdamW on `grads`: `grad_norm` and every `updated.*` output; declares m, v and the hyper inputs. */
+function optimizerOutputs(g: Graph, specs: ParamSpec[], list: Tensor[], grads: Tensor[], dtype: FloatType): void {
   const m = specs.map((s) => g.input(`m.${s.name}`, dtype, s.shape));
   const v = specs.map((s) => g.input(`v.${s.name}`, dtype, s.shape));
   const hyper = declareOptimizerInputs(g, dtype);
@@ -117,6 +122,21 @@ function finishTraining(g: Graph, config: ResolvedModelConfig, head: Head, param
     g.output(next.m[i], updatedMName(s.name));
     g.output(next.v[i], updatedVName(s.name));
   });
+}
+
+/**
+ * The optimizer half of a 'step' graph on its own: gradients come in as `grad.<name>` inputs (the weighted sum of
+ * micro-batch 'grad' runs, accumulate.ts), and the outputs are those of a 'step' graph minus the loss and metrics.
+ */
+export function buildOptimizerGraph(config: ResolvedModelConfig, head: Head, dtype: FloatType = 'float32'): Graph {
+  validateConfig(config);
+  const g = new Graph(`prefloop_${head}_optimizer`);
+  const specs = parameterSpecs(config, head);
+  const params = declareParams(g, config, head, dtype);
+  const list = specs.map((s) => params.get(s.name) as Tensor);
+  const grads = specs.map((s) => g.input(gradName(s.name), dtype, s.shape));
+  optimizerOutputs(g, specs, list, grads, dtype);
+  return g;
 }
 
 /** SFT: mean cross-entropy over all response tokens of the batch. */

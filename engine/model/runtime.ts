@@ -12,12 +12,14 @@ import type {
 } from './api';
 import { checkSequences, checkTokens, int64, packPrompts, packSequences, scoreInChunks } from './batch';
 import { headDim, parameterSpecs, validateConfig } from './gpt';
-import { buildDecodeGraph, buildPreferenceGraph, buildScoreGraph, buildSftGraph, PAIR_METRICS } from './graphs';
+import { optimizerStep, microBatchRanges, type MicroBatch, type TrainGraphs } from './accumulate';
+import { buildDecodeGraph, buildOptimizerGraph, buildPreferenceGraph, buildScoreGraph, buildSftGraph, PAIR_METRICS } from './graphs';
 import { assertLossName } from './losses';
-import { GraphSessions, outputScalar, outputTensor, scalarFeed, tensorFeeds, type Feeds } from './sessions';
-import { nextState, trainFeeds } from './train-step';
-import { checkNumbers, checkOptimizerHyper, checkPreferenceHyper, checkTensors, checkTrainState, type OptimizerHyper } from './validate';
+import { GraphSessions, outputTensor, scalarFeed, tensorFeeds, type Feeds } from './sessions';
+import { checkMicroBatch, checkNumbers, checkOptimizerHyper, checkPreferenceHyper, checkTensors, checkTrainState, type OptimizerHyper } from './validate';
 import { InvalidInputError } from '../errors';
+
+type SftHyper = OptimizerHyper & { microBatch?: number };
 
 /** Rows scored per session run: bounds the [rows, seq, vocab] logits a scoring call holds at once. */
 const SCORE_CHUNK = 32;
@@ -49,6 +51,7 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
   const frozen: ResolvedModelConfig = Object.freeze({ ...config });
   const specs = parameterSpecs(frozen, 'lm');
   const sessions = new GraphSessions(options);
+  const optimizerGraph = { key: 'optimizer', build: () => buildOptimizerGraph(frozen, 'lm') };
   // Load (and probe the provider with) the scoring graph now, so a provider that cannot load fails at creation.
   await sessions.session('score', () => buildScoreGraph(frozen));
 
@@ -124,15 +127,28 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
     });
   }
 
-  async function sftStep(state: TrainState, prompts: number[][], responses: number[][], hyper: OptimizerHyper) {
+  async function sftStep(state: TrainState, prompts: number[][], responses: number[][], hyper: SftHyper) {
     checkTrainState(frozen, state, 'lm');
     checkSequences(frozen, prompts, responses);
     checkOptimizerHyper(hyper);
-    const out = await sessions.run('sft', () => buildSftGraph(frozen, 'step'), { ...trainFeeds(state, specs, hyper), ...packSequences(prompts, responses) });
-    return { state: nextState(out, specs, state), loss: outputScalar(out, 'loss'), grad_norm: outputScalar(out, 'grad_norm') };
+    checkMicroBatch(hyper.microBatch);
+    // The loss is the mean over the batch's response tokens: each micro-batch weighs its share of them.
+    const tokens = (a: number, b: number) => responses.slice(a, b).reduce((n, r) => n + r.length, 0);
+    const total = tokens(0, prompts.length);
+    const micro = microBatchRanges(prompts.length, hyper.microBatch ?? prompts.length).map(([a, b]): MicroBatch => ({
+      weight: total > 0 ? tokens(a, b) / total : 0,
+      feeds: () => packSequences(prompts.slice(a, b), responses.slice(a, b)),
+    }));
+    const graphs: TrainGraphs = {
+      step: { key: 'sft', build: () => buildSftGraph(frozen, 'step') },
+      grad: { key: 'sft:grad', build: () => buildSftGraph(frozen, 'grad') },
+      optimizer: optimizerGraph,
+    };
+    const out = await optimizerStep(sessions, specs, state, hyper, graphs, micro, ['loss']);
+    return { state: out.state, loss: out.scalars.loss, grad_norm: out.grad_norm };
   }
 
-  async function sftSteps(state: TrainState, batches: SftBatch[], hyper: OptimizerHyper) {
+  async function sftSteps(state: TrainState, batches: SftBatch[], hyper: SftHyper) {
     if (!Array.isArray(batches) || batches.length === 0) throw new InvalidInputError(`sftSteps: batches must be a non-empty array of {prompts, responses}, got ${Array.isArray(batches) ? 'an empty array' : typeof batches}`);
     let out = { state, loss: NaN, grad_norm: NaN };
     for (const b of batches) out = await sftStep(out.state, b.prompts, b.responses, hyper);
@@ -150,20 +166,28 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
     const pairs = batch.prompts.length;
     checkNumbers(batch.refChosen, pairs, 'refChosen');
     checkNumbers(batch.refRejected, pairs, 'refRejected');
+    checkMicroBatch(hyper.microBatch);
     // Chosen rows first, then rejected rows: the graph splits its per-row log-probs in half.
-    const sequences = packSequences(batch.prompts.concat(batch.prompts), batch.chosen.concat(batch.rejected));
-    const feeds: Feeds = {
-      ...trainFeeds(state, specs, hyper),
-      ...sequences,
-      ref_chosen: new ort.Tensor('float32', Float32Array.from(batch.refChosen), [pairs]),
-      ref_rejected: new ort.Tensor('float32', Float32Array.from(batch.refRejected), [pairs]),
-      beta: scalarFeed(hyper.beta),
-      label_smoothing: scalarFeed(hyper.labelSmoothing),
+    const pairFeeds = (a: number, b: number): Feeds => {
+      const prompts = batch.prompts.slice(a, b);
+      return {
+        ...packSequences(prompts.concat(prompts), batch.chosen.slice(a, b).concat(batch.rejected.slice(a, b))),
+        ref_chosen: new ort.Tensor('float32', Float32Array.from(batch.refChosen.slice(a, b)), [b - a]),
+        ref_rejected: new ort.Tensor('float32', Float32Array.from(batch.refRejected.slice(a, b)), [b - a]),
+        beta: scalarFeed(hyper.beta),
+        label_smoothing: scalarFeed(hyper.labelSmoothing),
+      };
     };
-    const out = await sessions.run(`preference:${hyper.loss}`, () => buildPreferenceGraph(frozen, hyper.loss, 'step'), feeds);
-    const metrics = { loss: outputScalar(out, 'loss'), grad_norm: outputScalar(out, 'grad_norm') } as PreferenceStepMetrics;
-    for (const name of PAIR_METRICS) metrics[name] = outputScalar(out, name);
-    return { state: nextState(out, specs, state), metrics };
+    // The loss and every metric are means over pairs: each micro-batch weighs its share of the pairs.
+    const micro = microBatchRanges(pairs, hyper.microBatch ?? pairs).map(([a, b]): MicroBatch => ({ weight: (b - a) / pairs, feeds: () => pairFeeds(a, b) }));
+    const graphs: TrainGraphs = {
+      step: { key: `preference:${hyper.loss}`, build: () => buildPreferenceGraph(frozen, hyper.loss, 'step') },
+      grad: { key: `preference:${hyper.loss}:grad`, build: () => buildPreferenceGraph(frozen, hyper.loss, 'grad') },
+      optimizer: optimizerGraph,
+    };
+    const out = await optimizerStep(sessions, specs, state, hyper, graphs, micro, ['loss', ...PAIR_METRICS]);
+    const metrics = { ...out.scalars, grad_norm: out.grad_norm } as PreferenceStepMetrics;
+    return { state: out.state, metrics };
   }
 
   async function preferenceSteps(state: TrainState, steps: PreferenceStepInput[]) {

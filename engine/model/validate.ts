@@ -58,6 +58,12 @@ export function checkPreferenceHyper(h: { beta: number; labelSmoothing: number }
   finite(h.labelSmoothing, 'labelSmoothing', (v) => v >= 0 && v < 0.5, 'in [0, 0.5)');
 }
 
+export function checkMicroBatch(value: unknown): void {
+  if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) {
+    throw new InvalidInputError(`microBatch must be a positive integer (rows run at once; leave it out to run the whole batch at once), got ${String(value)}`);
+  }
+}
+
 export function checkNumbers(values: number[], rows: number, name: string): void {
   if (!Array.isArray(values) || values.length !== rows) throw new InvalidInputError(`${name} must hold one number per pair (${rows}), got ${Array.isArray(values) ? values.length : typeof values}`);
   values.forEach((v, i) => {

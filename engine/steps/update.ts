@@ -1,8 +1,9 @@
 /**
  * update: DPO-family training of the policy on the plan's pairs against the reference.
  * Optimizer steps: `epochs` passes over the pairs, each in a seeded order, in batches of
- * batchSize * gradientAccumulation pairs (one preferenceStep on the whole effective batch is the mean-loss
- * gradient that accumulating micro-batches would sum to). The learning rate follows update.schedule with warm-up.
+ * batchSize * gradientAccumulation pairs, run as micro-batches of batchSize pairs whose gradients add up before
+ * one clipped AdamW step (engine/model/accumulate.ts), so memory grows with batchSize only. The learning rate follows
+ * update.schedule with warm-up.
  * Every update.checkpointEvery steps the whole train state (weights + AdamW moments + step) and the log so far
  * are saved and reported through ctx.progress({step, checkpoint, log}); an attempt started with that cursor in
  * ctx.resumeFrom continues from there and ends with bit-identical weights, because batch order and learning rate
@@ -92,7 +93,7 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
       refRejected.set(await runtime.sequenceLogprobs(reference, prompts, chunk.map((p) => p.rejected)), at);
       at += chunk.length;
     }
-    const hyper = { loss: u.loss, beta: plan.beta, labelSmoothing: u.labelSmoothing, weightDecay: u.weightDecay, maxGradNorm: u.maxGradNorm };
+    const hyper = { loss: u.loss, beta: plan.beta, labelSmoothing: u.labelSmoothing, weightDecay: u.weightDecay, maxGradNorm: u.maxGradNorm, microBatch: u.batchSize };
     // Several optimizer steps per runtime call (steps-per-call.ts), never past the next training checkpoint.
     const perCall = new StepsPerCall();
     while (state.step < total) {
