@@ -84,8 +84,8 @@ export const RewardSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('onnx').describe('Optimum-exported sequence-classification reward model (input_ids, attention_mask -> logits).'),
-    model: filePath.describe('The reward model\'s .onnx file, under the artifact store\'s root and written relative to it (inputs/rm.onnx for <store root>/inputs/rm.onnx); a path leaving the root is refused.'),
-    tokenizer: filePath.optional().describe('Its tokenizer.json, under the store root like model; defaults to the task\'s own token ids.'),
+    model: filePath.describe('The reward model\'s Optimum export directory (model.onnx, tokenizer.json, tokenizer_config.json, its chat template: it reads each prompt and response through its own tokenizer and chat template), or just its .onnx file; under the artifact store\'s root and written relative to it (inputs/rm for <store root>/inputs/rm); a path leaving the root is refused.'),
+    tokenizer: filePath.optional().describe('With a bare .onnx model: its tokenizer.json, under the store root like model; defaults to the task\'s own token ids.'),
   }),
   z.strictObject({
     kind: z.literal('bt-model').describe('The paper\'s r_MLE: a Bradley-Terry model re-fitted each iteration on all preferences collected so far.'),

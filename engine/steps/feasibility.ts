@@ -9,6 +9,7 @@
 import type { CampaignSpec } from '../../schemas/campaign';
 import { iterationPlan } from '../plans/plan';
 import { checkOnnxRewardFiles } from '../preference/onnx-reward';
+import { checkOnnxRewardDir, isRewardModelDir } from '../preference/onnx-reward-dir';
 import { resolvedProvider } from '../runtime/sessions';
 import { taskFromSpec } from '../tasks';
 import { InvalidInputError } from '../errors';
@@ -18,7 +19,10 @@ export async function checkFeasible(spec: CampaignSpec, storeRoot?: string): Pro
   if (spec.offline.pairs) throw new InvalidInputError('offline.pairs: a user file of offline pairs is not supported by the built-in tasks; use offline.prompts');
   const task = taskFromSpec(spec);
   const source = spec.reward.source;
-  if (storeRoot !== undefined && source.kind === 'onnx') await checkOnnxRewardFiles(storeRoot, source.model, source.tokenizer);
+  if (storeRoot !== undefined && source.kind === 'onnx') {
+    if (await isRewardModelDir(storeRoot, source.model)) await checkOnnxRewardDir(storeRoot, source.model, source.tokenizer);
+    else await checkOnnxRewardFiles(storeRoot, source.model, source.tokenizer);
+  }
   resolvedModelConfig(spec, task);
   for (let t = 1; t <= spec.iterations; t++) iterationPlan(spec, t);
   // A tiny probe session (milliseconds, cached per process), not the policy's: the provider either loads or not.

@@ -25,6 +25,7 @@ import { hostRewardRuntime } from '../runtime/hosted';
 import { lengthPenalized } from '../preference/length-penalty';
 import { loadOnnxRewardModel, retokenizerFor } from '../preference/onnx-reward';
 import { activityRewards } from '../preference/activity-reward';
+import { isRewardModelDir, loadOnnxRewardModelDir } from '../preference/onnx-reward-dir';
 import { perceivedUtilities } from '../preference/oracle';
 import type { Pair, Sample, ScoredSample } from '../preference/types';
 import type { Task } from '../tasks';
@@ -137,7 +138,11 @@ export async function rank(ctx: StepContext, input: RankInput): Promise<RankOutp
   const scoredGroups: ScoredSample[][] = [];
 
   let onnxScores: Float64Array | undefined;
-  if (source.kind === 'onnx') {
+  if (source.kind === 'onnx' && await isRewardModelDir(ctx.store.root, source.model)) {
+    // A reward model directory reads the rendered texts through its own tokenizer and chat template.
+    const model = await loadOnnxRewardModelDir(ctx.store.root, source.model, { threads: ctx.spec.execution.threads });
+    onnxScores = await model.score(groups.flat().map((s) => ({ prompt: task.render(s.prompt), response: task.render(s.response) })));
+  } else if (source.kind === 'onnx') {
     // Without a tokenizer the model reads the task's own token ids; with one, the task's text re-encoded.
     const retokenizer = source.tokenizer ? await retokenizerFor(ctx.store.root, source.tokenizer, (ids) => task.render(ids)) : undefined;
     const model = await loadOnnxRewardModel(ctx.store.root, source.model, { threads: ctx.spec.execution.threads, padId: retokenizer?.padId });
