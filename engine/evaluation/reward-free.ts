@@ -10,6 +10,7 @@
  * - response length in tokens and in characters.
  */
 import type { EvalMetrics } from '../../schemas/results';
+import type { NamedTensors, PolicyRuntime } from '../model/api';
 import { meanAndStderr } from './sampled';
 
 export interface RewardFreeSamples {
@@ -48,4 +49,41 @@ export function rewardFreeMetrics(s: RewardFreeSamples, eta: number): EvalMetric
     responseChars: chars.reduce((a, b) => a + b, 0) / n,
     exact: false,
   };
+}
+
+/** Scores (prompt, response) token rows with the campaign's reward source (no length penalty). */
+export type ResponseScorer = (prompts: number[][], responses: number[][]) => Promise<Float64Array>;
+
+export interface RewardFreeOptions {
+  samplesPerPrompt: number; eta: number; seed: number; topK: number; topP: number;
+  maxNewTokens: number; stopTokens: number[];
+  /** Response length in tokens as the campaign counts it (the stop token not counted). */
+  responseLength: (response: number[]) => number;
+  render: (response: number[]) => string;
+  checkAborted?: () => void;
+}
+
+/**
+ * The policy and pi0 each answer every held-out prompt `samplesPerPrompt` times (temperature 1, separate streams);
+ * the reward source scores both sets; log-ratios come from the two policies' sequence log-probs of the policy's answers.
+ */
+export async function sampledRewardFreeMetrics(
+  runtime: PolicyRuntime, weights: NamedTensors, initial: NamedTensors, prompts: number[][], scorer: ResponseScorer, o: RewardFreeOptions,
+): Promise<EvalMetrics> {
+  const rows = prompts.flatMap((x) => Array.from({ length: o.samplesPerPrompt }, () => x));
+  const sampleOptions = (seed: number) => ({ temperatures: rows.map(() => 1), topK: o.topK, topP: o.topP, maxNewTokens: o.maxNewTokens, stopTokens: o.stopTokens, seed });
+  const fromPolicy = await runtime.sample(weights, rows, sampleOptions(o.seed));
+  o.checkAborted?.();
+  const fromInitial = await runtime.sample(initial, rows, sampleOptions((o.seed + 1) >>> 0));
+  o.checkAborted?.();
+  const lp = await runtime.sequenceLogprobs(weights, rows, fromPolicy);
+  o.checkAborted?.();
+  const lq = await runtime.sequenceLogprobs(initial, rows, fromPolicy);
+  o.checkAborted?.();
+  const policyRewards = await scorer(rows, fromPolicy);
+  const initialRewards = await scorer(rows, fromInitial);
+  return rewardFreeMetrics({
+    policyRewards, initialRewards, logRatios: Array.from(lp, (x, i) => x - lq[i]),
+    responseTokens: fromPolicy.map((r) => o.responseLength(r)), responseTexts: fromPolicy.map((r) => o.render(r)),
+  }, o.eta);
 }

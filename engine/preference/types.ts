@@ -32,8 +32,8 @@ export interface PairProvenance {
   rejectedSampler: Sample['sampler'];
   sourceIteration: number;
   stage: number;
-  /** Who decided which response is chosen. */
-  labeler: 'reward' | 'bt-oracle';
+  /** Who decided which response is chosen ('dataset': a user's preference file, offline.pairs). */
+  labeler: 'reward' | 'bt-oracle' | 'dataset';
 }
 
 export interface Pair {

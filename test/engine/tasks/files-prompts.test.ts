@@ -1,0 +1,52 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadPromptSet } from '../../../engine/tasks/files-prompts';
+import { loadChatTemplate } from '../../../engine/tokenizer/chat-template';
+import { loadHfTokenizerFromDir } from '../../../engine/tokenizer/hf';
+
+// A real BPE tokenizer with a ChatML template (the reward model fixture's; any model directory would do).
+const MODEL = path.join(__dirname, '..', '..', 'fixtures', 'reward-model');
+
+describe('files task prompts', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-files-prompts-'));
+  fs.mkdirSync(path.join(root, 'inputs'));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const write = (name: string, rows: unknown[]) => fs.writeFileSync(path.join(root, 'inputs', name), rows.map((r) => JSON.stringify(r)).join('\n'));
+
+  async function policy(context: number, maxNewTokens: number) {
+    return { tokenizer: await loadHfTokenizerFromDir(MODEL), template: await loadChatTemplate(MODEL), modelDir: MODEL, context, maxNewTokens };
+  }
+
+  it('renders conversations with the generation prompt, plain prompts as written, and keeps the source row', async () => {
+    write('p.jsonl', [{ prompt: [{ role: 'user', content: 'Hi?' }] }, { prompt: [{ role: 'user', content: 'Two plus two?' }] }]);
+    const p = await policy(64, 8);
+    const set = await loadPromptSet(root, 'task.prompts', 'inputs/p.jsonl', p);
+    expect(set.records).toHaveLength(2);
+    expect(p.tokenizer.decode(set.records[0].ids)).toBe('<|im_start|>user\nHi?<|im_end|>\n<|im_start|>assistant\n');
+    expect(set.records[0].prompt).toEqual([{ role: 'user', content: 'Hi?' }]);
+    expect(set.records[1].where).toMatch(/inputs\/p\.jsonl:2$/);
+    write('s.jsonl', [{ prompt: 'The sky is' }]);
+    const plain = await loadPromptSet(root, 'task.prompts', 'inputs/s.jsonl', p);
+    expect(p.tokenizer.decode(plain.records[0].ids)).toBe('The sky is');
+  });
+
+  it('skips and counts prompts that leave no room for maxNewTokens, and refuses a file where none fits', async () => {
+    write('mixed.jsonl', [{ prompt: 'a' }, { prompt: 'The sky is blue and the grass is green. '.repeat(4) }, { prompt: 'b' }]);
+    const set = await loadPromptSet(root, 'task.prompts', 'inputs/mixed.jsonl', await policy(20, 8));
+    expect(set.records.map((r) => r.prompt)).toEqual(['a', 'b']);
+    expect(set.skipped).toBe(1);
+    expect(set.rows).toBe(3);
+    write('long.jsonl', [{ prompt: 'The sky is blue and the grass is green. '.repeat(4) }]);
+    await expect(loadPromptSet(root, 'task.evalPrompts', 'inputs/long.jsonl', await policy(20, 8)))
+      .rejects.toThrow(/^task\.evalPrompts: none of the 1 prompts of 'inputs\/long\.jsonl' fits: .*more than 12 tokens \(context 20 - sampling\.maxNewTokens 8\), the longest \d+/);
+  });
+
+  it('names the file and the fix for a missing file, a path leaving the store root, and a conversation without a template', async () => {
+    await expect(loadPromptSet(root, 'task.prompts', 'inputs/none.jsonl', await policy(64, 8))).rejects.toThrow(/^task\.prompts: file 'inputs\/none\.jsonl' does not exist/);
+    await expect(loadPromptSet(root, 'task.prompts', '../p.jsonl', await policy(64, 8))).rejects.toThrow(/^task\.prompts: .*put the file under the store root/);
+    write('c.jsonl', [{ prompt: [{ role: 'user', content: 'Hi?' }] }]);
+    const noTemplate = { ...(await policy(64, 8)), template: undefined };
+    await expect(loadPromptSet(root, 'task.prompts', 'inputs/c.jsonl', noTemplate)).rejects.toThrow(/c\.jsonl:1: the prompt is a conversation but .* has no chat template/);
+  });
+});
