@@ -3,6 +3,7 @@
  */
 import { Client, Connection, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { CampaignSpecSchema, type CampaignSpec, type CampaignSpecInput } from '../schemas/campaign';
+import { checkCampaignId } from '../schemas/campaign-id';
 import { parseCampaignSpec } from '../schemas/parse';
 import type { CampaignSummary } from '../schemas/results';
 import { prefloopDataConverter } from '../workers/data-converter';
@@ -51,7 +52,7 @@ const REUSE_POLICY = {
  */
 export async function startCampaign(client: Client, spec: CampaignSpec | CampaignSpecInput, options: StartOptions = {}, extra: Omit<CampaignInput, 'spec'> = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof preferenceCampaign>> {
   const parsed = parseCampaignSpec(spec);
-  const campaign = options.campaign ?? parsed.name;
+  const campaign = checkCampaignId(options.campaign ?? parsed.name);
   return client.workflow.start(preferenceCampaign, {
     workflowId: campaign,
     taskQueue: options.taskQueue ?? parsed.execution.taskQueues.cpu,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SELECT_BY } from './selection';
+import { CAMPAIGN_ID_PATTERN, CAMPAIGN_ID_RULE } from './campaign-id';
 
 /**
  * The campaign spec: the one document a user writes. Every layer validates against it.
@@ -175,7 +176,7 @@ export const OfflineDataSchema = z.strictObject({
 });
 
 export const CampaignSpecSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'must be 1-63 chars of a-z, 0-9, ".", "_", "-", starting with a letter or digit').default('campaign').describe('Campaign name (used in ids and store paths).'),
+  name: z.string().regex(CAMPAIGN_ID_PATTERN, CAMPAIGN_ID_RULE).default('campaign').describe('Campaign name (used in ids and store paths).'),
   algorithm: z.enum(ALGORITHMS).default('online-iterative-dpo').describe('Which preference-learning algorithm runs.'),
   iterations: positiveInt.max(1000).default(3).describe('Iterations T; offline-multistep-rs spreads them over the stages of rejectionSampling.etaSchedule.'),
   seed: nonNegInt.default(0).describe('Root seed; every random draw derives from (seed, iteration, step, shard).'),

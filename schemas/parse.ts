@@ -49,7 +49,13 @@ function parseYaml(text: string, source?: string): unknown {
   if (list.length > 1) issues.push({ path: '(root)', message: `expected one YAML document, found ${list.length} (remove the extra "---")` });
   if (issues.length) throw new SpecError(issues, source);
   if (list.length === 0) return undefined;
-  return list[0].toJS({ maxAliasCount: 100 });
+  try {
+    return list[0].toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // An alias bomb (a few lines that expand to millions of nodes) is invalid input, not a crash of the reader.
+    const reason = (e as Error).message.split('\n')[0];
+    throw new SpecError([{ path: '(yaml)', message: `${reason}; a spec needs few YAML aliases (*name): write the values out instead` }], source);
+  }
 }
 
 function parseJson(text: string, source?: string): unknown {

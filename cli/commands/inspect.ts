@@ -12,6 +12,7 @@ import { openStore, writeCampaignReport } from '../campaign-report';
 import { storeRoot } from './worker';
 import { CliError, usageError } from '../errors';
 import { EXIT } from '../exit-codes';
+import { checkCampaignId } from '../../schemas/campaign-id';
 
 const refList = (refs: Record<string, ArtifactRef | undefined>) =>
   Object.entries(refs).filter(([, r]) => r).map(([n, r]) => `${n}:${r!.sha256.slice(0, 12)}${r!.rows !== undefined ? `(${r!.rows})` : ''}`).join(' ') || '-';
@@ -44,6 +45,7 @@ export function registerInspect(program: Command): void {
     .action(action(async (ctx, campaign: string) => {
       const k = Number(ctx.opts.fromIteration);
       if (!Number.isInteger(k) || k < 0) throw usageError(`--from-iteration must be a non-negative integer, got ${String(ctx.opts.fromIteration)}`);
+      if (ctx.opts.id !== undefined) checkCampaignId(ctx.opts.id, '--id');
       const client = await ctx.client();
       await campaignHandle(client, campaign);
       let started;

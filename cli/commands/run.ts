@@ -8,6 +8,7 @@ import { watchCampaign } from '../watch';
 import { formatIterationTable } from '../iteration-table';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
+import { checkCampaignId } from '../../schemas/campaign-id';
 
 export function registerRun(program: Command): void {
   addConnectionOptions(program.command('run'))
@@ -18,6 +19,8 @@ export function registerRun(program: Command): void {
     .option('--json', 'print JSON')
     .description('start a campaign from a spec on the Temporal cluster (workers run it: see `prefloop worker`)')
     .action(action(async (ctx, specFile: string) => {
+      // The id names the workflow and the campaign's store folder: the spec's `name` rule, checked before anything starts.
+      if (ctx.opts.id !== undefined) checkCampaignId(ctx.opts.id, '--id');
       const spec = loadSpec(specFile, ctx.opts.set as string[]);
       const campaign = (ctx.opts.id as string | undefined) ?? spec.name;
       const client = await ctx.client();

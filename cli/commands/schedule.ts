@@ -4,7 +4,21 @@ import { addConnectionOptions } from '../connection';
 import { formatTable } from '../output';
 import { collect, loadSpec } from '../spec-input';
 import { CAMPAIGN_WORKFLOW, campaignTaskQueue } from '../campaign-ops';
-import { notFoundError, usageError } from '../errors';
+import { notFoundError, oneLine, usageError } from '../errors';
+import { checkCampaignId } from '../../schemas/campaign-id';
+
+const GRPC_INVALID_ARGUMENT = 3;
+const CRON_EXAMPLE = 'write five fields "minute hour day-of-month month day-of-week", e.g. --cron "0 2 * * *" (02:00 UTC daily), or @daily, @hourly, @every 6h';
+const CRON_DESCRIPTOR = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly|every\s+\S+)$/;
+const CRON_FIELD = /^[A-Za-z0-9*?/,#-]+$/;
+
+/** Temporal's cron syntax, checked before the server sees it: 5 fields (6-7 with seconds or year) or a descriptor. */
+export function checkCron(cron: string): void {
+  const expr = cron.trim().replace(/^CRON_TZ=\S+\s+/, '');
+  const fields = expr.split(/\s+/).filter(Boolean);
+  const ok = CRON_DESCRIPTOR.test(expr) || (fields.length >= 5 && fields.length <= 7 && fields.every((f) => CRON_FIELD.test(f)));
+  if (!ok) throw usageError(`--cron "${cron}" is not a cron expression: ${CRON_EXAMPLE}`);
+}
 
 export function registerSchedule(program: Command): void {
   const schedule = program.command('schedule').description('recurring campaigns on Temporal Schedules (overlap policy: skip)');
@@ -23,6 +37,9 @@ export function registerSchedule(program: Command): void {
       const every = ctx.opts.every as string | undefined;
       if (!cron === !every) throw usageError('give exactly one of --cron "<expr>" or --every <duration>');
       if (every && !/^\d+(\.\d+)?(ms|s|m|h|d)$/.test(every)) throw usageError(`--every ${every} is not a duration like 30m, 24h or 1d`);
+      if (cron) checkCron(cron);
+      // Each run's campaign id is <schedule-id>-<time>: the id takes the campaign id rule.
+      checkCampaignId(scheduleId, '<schedule-id>');
       const spec = loadSpec(specFile, ctx.opts.set as string[]);
       const client = await ctx.client();
       const { ScheduleOverlapPolicy } = await import('@temporalio/client');
@@ -38,6 +55,10 @@ export function registerSchedule(program: Command): void {
         },
         policies: { overlap: ScheduleOverlapPolicy.SKIP },
         state: { paused: Boolean(ctx.opts.paused), note: `prefloop schedule of ${specFile}` },
+      }).catch((e: unknown) => {
+        // The server has the last word on a calendar; what it refuses is the user's input, not a failure.
+        if (cron && (e as { code?: number }).code === GRPC_INVALID_ARGUMENT) throw usageError(`--cron "${cron}": the server refused it (${oneLine((e as Error).message)}); ${CRON_EXAMPLE}`);
+        throw e;
       });
       ctx.out.result({ scheduleId, spec: specFile, cron: cron ?? null, every: every ?? null, overlap: 'skip' },
         () => `schedule ${scheduleId} created: ${spec.name} (${spec.algorithm}) ${cron ? `on cron "${cron}"` : `every ${every}`}, overlap skip`);
