@@ -26,6 +26,8 @@ export const INVALID_INPUT = 'PrefloopInvalidInput';
 export const ARTIFACT_MISSING = 'PrefloopArtifactMissing';
 export const ARTIFACT_CORRUPT = 'PrefloopArtifactCorrupt';
 export const PROVIDER_UNAVAILABLE = 'PrefloopProviderUnavailable';
+/** A spec too large for the machine (engine/resources), or an engine RangeError no retry can fix. */
+export const RESOURCE_LIMIT = 'PrefloopResourceLimit';
 /** An invalid campaign spec; the campaign workflow fails with this failure itself (workflows/failures.ts). */
 export const INVALID_SPEC = 'PrefloopInvalidSpec';
 
@@ -123,6 +125,7 @@ const ENGINE_INPUT_ERRORS: Record<InputErrorName, string> = {
   InvalidInputError: INVALID_INPUT,
   CheckpointFormatError: ARTIFACT_CORRUPT,
   ProviderUnavailableError: PROVIDER_UNAVAILABLE,
+  ResourceLimitError: RESOURCE_LIMIT,
 };
 
 /**
@@ -139,10 +142,25 @@ export const NON_RETRYABLE_ERRORS: Readonly<Record<string, string>> = {
   ...ENGINE_INPUT_ERRORS,
 };
 
+/**
+ * A RangeError from the engine (an invalid typed-array or array length, a stack overflow) is deterministic: the same
+ * input throws it again. "Array buffer allocation failed" is left retryable: it can come from memory that other steps
+ * on the worker hold for a while, and the memory estimate (engine/resources) refuses what can never fit.
+ */
+function isFixedRangeError(err: Error): boolean {
+  return err.name === 'RangeError' && !/allocation failed/i.test(err.message);
+}
+
 /** Missing/corrupt artifacts and invalid data will fail the same way on every attempt: stop retrying. */
 export function classify(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (!(err instanceof Error)) return err;
+  if (isFixedRangeError(err)) {
+    return ApplicationFailure.create({
+      message: `${err.message} (a RangeError fails the same way on every attempt: a size in the spec, such as policy.model, is more than this machine can allocate)`,
+      type: RESOURCE_LIMIT, nonRetryable: true, cause: err,
+    });
+  }
   const type = NON_RETRYABLE_ERRORS[err.name] ?? (err instanceof z.ZodError ? INVALID_INPUT : undefined);
   if (!type) return err;
   const message = err instanceof z.ZodError ? formatZodIssues(err) : err.message;

@@ -12,10 +12,18 @@ export class InvalidInputError extends Error {
 }
 
 /**
+ * A spec whose estimated memory, work or storage cannot fit this machine (engine/resources/refuse.ts): refused before
+ * any compute, with the estimate and the limit in the message.
+ */
+export class ResourceLimitError extends InvalidInputError {
+  override readonly name: string = 'ResourceLimitError';
+}
+
+/**
  * Names of the engine's input errors (InvalidInputError and the classes that specialise it elsewhere in engine/):
  * no retry can fix any of them.
  */
-export const INPUT_ERROR_NAMES = ['InvalidInputError', 'CheckpointFormatError', 'ProviderUnavailableError'] as const;
+export const INPUT_ERROR_NAMES = ['InvalidInputError', 'CheckpointFormatError', 'ProviderUnavailableError', 'ResourceLimitError'] as const;
 export type InputErrorName = (typeof INPUT_ERROR_NAMES)[number];
 
 /** True for an engine input error, also when it crossed a worker-thread boundary (where only its name survives). */

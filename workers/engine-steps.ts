@@ -12,15 +12,13 @@ let engineLoaded = false;
 export function engineSteps(): StepFunctions {
   engineLoaded = true;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const steps = require('../engine/steps') as Omit<StepFunctions, 'plan'>;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { iterationPlan } = require('../engine/plans/plan') as { iterationPlan: StepFunctions['plan'] };
+  const steps = require('../engine/steps') as Omit<StepFunctions, 'plan'> & { checkedIterationPlan: StepFunctions['plan'] };
   for (const name of ['setup', 'sampleShard', 'rank', 'filter', 'update', 'evaluate'] as const) {
     if (typeof steps[name] !== 'function') throw new Error(`engine/steps does not export a '${name}' step function`);
   }
   return {
     setup: steps.setup, sampleShard: steps.sampleShard, rank: steps.rank, filter: steps.filter, update: steps.update,
-    evaluate: steps.evaluate, plan: iterationPlan,
+    evaluate: steps.evaluate, plan: steps.checkedIterationPlan,
   };
 }
 

@@ -48,6 +48,8 @@ export const DEFAULT_SLOTS: Record<QueueKind, number> = { inference: 1, training
 export interface PrefloopWorkers {
   readonly workers: Worker[];
   readonly plugin: PrefloopPlugin;
+  /** The workers' connection to the server (workers/resilient.ts probes it). */
+  readonly connection: NativeConnection;
   /** Resolves when every worker has stopped (after shutdown(), or rejects on a fatal worker error). */
   run(): Promise<void>;
   shutdown(): Promise<void>;
@@ -112,6 +114,7 @@ export async function createPrefloopWorkers(settings: WorkerSettings): Promise<P
   return {
     workers,
     plugin,
+    connection,
     run() {
       running ??= Promise.all(workers.map((w) => w.run())).then(() => undefined).finally(() => connection.close());
       return running;

@@ -38,9 +38,9 @@ export const HEARTBEAT_TIMEOUT = '10s';
  * activities' values, so test/integration/bad-input.test.ts checks that this list covers theirs.
  */
 export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = [
-  'PrefloopInvalidInput', 'PrefloopArtifactMissing', 'PrefloopArtifactCorrupt', 'PrefloopProviderUnavailable',
+  'PrefloopInvalidInput', 'PrefloopArtifactMissing', 'PrefloopArtifactCorrupt', 'PrefloopProviderUnavailable', 'PrefloopResourceLimit',
   'ArtifactMissingError', 'ArtifactCorruptError', 'PathEscapeError', 'InvalidArtifactKeyError', 'SpecError',
-  'InvalidInputError', 'CheckpointFormatError', 'ProviderUnavailableError',
+  'InvalidInputError', 'CheckpointFormatError', 'ProviderUnavailableError', 'ResourceLimitError',
 ];
 
 const retry = {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action } from '../context';
 import { addConnectionOptions, workerConnection } from '../connection';
 import { stateDir } from '../local-server';
-import { usageError } from '../errors';
+import { unreachableError, usageError } from '../errors';
 import { quietTemporalRuntime } from '../runtime-logging';
 
 /** `--slots 2` (inference and training, e.g. one per GPU) or `--slots inference=2,training=1,cpu=8`. */
@@ -23,6 +23,14 @@ export function parseSlotsOption(value: string | undefined): Record<string, numb
   return out;
 }
 
+/** `30s`, `10m`, `2h`, `1d` in milliseconds; undefined when the option is absent. */
+export function parseDurationOption(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!m) throw usageError(`${flag} ${value} is not a duration like 30s, 10m, 2h or 1d`);
+  return Number(m[1]) * { ms: 1, s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[m[2] as 'ms'];
+}
+
 export function storeRoot(opt: unknown): string {
   return path.resolve(typeof opt === 'string' ? opt : process.env.PREFLOOP_STORE ?? path.join(stateDir(), 'store'));
 }
@@ -34,8 +42,10 @@ export function registerWorker(program: Command): void {
     .option('--slots <n|queue=n,...>', 'concurrent activities: N for inference and training (one per GPU), or per queue')
     .option('--store <dir>', 'artifact store root shared by all workers [env PREFLOOP_STORE, default .prefloop/store]')
     .option('--identity <name>', 'worker identity shown in the Temporal UI')
+    .option('--give-up-after <duration>', 'exit (code 4) once the server has been unreachable this long, e.g. 10m or 2h [default: never; the worker waits and reconnects]')
     .action(action(async (ctx) => {
-      const { parseServe, createPrefloopWorkers } = await import('../../workers/run');
+      const { parseServe } = await import('../../workers/run');
+      const { superviseWorkers, ServerUnreachableError } = await import('../../workers/resilient');
       let serve;
       try {
         serve = parseServe(ctx.opts.queues as string);
@@ -43,20 +53,29 @@ export function registerWorker(program: Command): void {
         throw usageError(`--queues: ${(e as Error).message}`);
       }
       const slots = parseSlotsOption(ctx.opts.slots as string | undefined);
+      const giveUpAfterMs = parseDurationOption('--give-up-after', ctx.opts.giveUpAfter as string | undefined);
       const conn = ctx.connection();
       await quietTemporalRuntime();
-      const workers = await createPrefloopWorkers({
+      const store = storeRoot(ctx.opts.store);
+      const supervised = superviseWorkers({
         ...workerConnection(conn),
-        storeRoot: storeRoot(ctx.opts.store),
+        storeRoot: store,
         serve,
         slots,
         identity: ctx.opts.identity as string | undefined,
+      }, {
+        giveUpAfterMs,
+        log: (line) => ctx.out.info(`prefloop worker: ${line}`),
+        onPolling: (workers) => ctx.out.info(`prefloop worker on ${conn.address} (${conn.namespace}) serving ${workers.workers.map((w) => w.options.taskQueue).join(', ')}; store ${store}; Ctrl-C stops`),
       });
-      const stop = () => { void workers.shutdown(); };
+      const stop = () => { void supervised.stop(); };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      const running = workers.run();
-      ctx.out.info(`prefloop worker on ${conn.address} (${conn.namespace}) serving ${workers.workers.map((w) => w.options.taskQueue).join(', ')}; store ${storeRoot(ctx.opts.store)}; Ctrl-C stops`);
-      await running;
+      try {
+        await supervised.done;
+      } catch (e) {
+        if (e instanceof ServerUnreachableError) throw unreachableError(e.message);
+        throw e;
+      }
     }));
 }

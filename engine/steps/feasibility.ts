@@ -5,6 +5,8 @@
  * or pi0 is trained, instead of minutes later in the step that first trips on it. Each check throws the same
  * InvalidInputError (or ProviderUnavailableError) that the step would, so the message names the field and the fix.
  * Given the store root, it also refuses an ONNX reward model (or its tokenizer) that is missing or outside the root.
+ * Before all of these, a spec too large for the machine (memory, work per step, rows in memory, disk) is refused with
+ * its estimate (engine/resources/refuse.ts).
  */
 import type { CampaignSpec } from '../../schemas/campaign';
 import { iterationPlan } from '../plans/plan';
@@ -14,9 +16,13 @@ import { resolvedProvider } from '../runtime/sessions';
 import { taskFromSpec } from '../tasks';
 import { InvalidInputError } from '../errors';
 import { resolvedModelConfig } from './common';
+import { checkResources, checkWorkFits } from '../resources/refuse';
+import type { IterationPlan } from '../plans/types';
 
 export async function checkFeasible(spec: CampaignSpec, storeRoot?: string): Promise<void> {
   if (spec.offline.pairs) throw new InvalidInputError('offline.pairs: a user file of offline pairs is not supported by the built-in tasks; use offline.prompts');
+  // Sizes first: building the task's prompt pools or the policy is itself what an oversized spec cannot afford.
+  checkResources(spec, { storeRoot });
   const task = taskFromSpec(spec);
   const source = spec.reward.source;
   if (storeRoot !== undefined && source.kind === 'onnx') {
@@ -28,4 +34,13 @@ export async function checkFeasible(spec: CampaignSpec, storeRoot?: string): Pro
   // A tiny probe session (milliseconds, cached per process), not the policy's: the provider either loads or not.
   const { provider, fallback, threads } = spec.execution;
   await resolvedProvider({ provider, fallback, threads });
+}
+
+/**
+ * Iteration t's plan, after re-checking the sizes a hyper-parameter patch can change (`prefloop set sampling.n=...`):
+ * an iteration that cannot run on this machine is refused before it samples.
+ */
+export function checkedIterationPlan(spec: CampaignSpec, iteration: number): IterationPlan {
+  checkWorkFits(spec);
+  return iterationPlan(spec, iteration);
 }

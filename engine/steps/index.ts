@@ -11,6 +11,7 @@ export { evaluate, filter, rank, sampleShard, setup, update };
 export { disposeRuntimes, idleRuntimeCount } from './policy-runtimes';
 export { COMPUTE_PLACEMENTS, type ComputePlacement } from './compute-placement';
 export { iterationPlan, setupPlan } from '../plans/plan';
+export { checkedIterationPlan } from './feasibility';
 export type * from './types';
 
 export const steps: Steps = { setup, sampleShard, rank, filter, update, evaluate };

@@ -46,6 +46,22 @@ describe('prefloop usage errors (no server needed)', () => {
     expectOneLineError(await runCli(['run', spec, '--set', 'algorithm=dpo3']), 2, /algorithm: .*online-iterative-dpo/);
   });
 
+  it('refused before anything starts (exit 2): an id that is not a campaign id, a YAML alias bomb naming its file, a cron that is not one', async () => {
+    const spec = path.join(tempDir(), 'spec.yaml');
+    fs.writeFileSync(spec, 'name: tiny\niterations: 1\n');
+    const env = { TEMPORAL_ADDRESS: '127.0.0.1:1' };
+    for (const id of ['../../x', '..', '/abs', 'a/b']) {
+      expectOneLineError(await runCli(['run', spec, '--id', id], env), 2, new RegExp(`invalid campaign id .*--id: ${JSON.stringify(id).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} must be 1-63 chars of a-z`));
+    }
+    const bomb = path.join(tempDir(), 'bomb.yaml');
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [prev, next] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f']]) levels.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    fs.writeFileSync(bomb, `${levels.join('\n')}\n`);
+    expectOneLineError(await runCli(['run', bomb], env), 2, new RegExp(`invalid campaign spec ${bomb.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} .*Excessive alias count`));
+    expectOneLineError(await runCli(['schedule', 'create', 'nightly', spec, '--cron', 'every day'], env), 2,
+      /--cron "every day" is not a cron expression: .* e\.g\. --cron "0 2 \* \* \*"/);
+  });
+
   it('an unreachable server gives exit code 4 naming the address', async () => {
     const env = { TEMPORAL_ADDRESS: '127.0.0.1:1' };
     expectOneLineError(await runCli(['list'], env), 4, /cannot reach the Temporal server at 127\.0\.0\.1:1/);

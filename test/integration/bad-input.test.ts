@@ -12,7 +12,7 @@ import { ApplicationFailure, ChildWorkflowFailure, ActivityFailure } from '@temp
 import { LocalArtifactStore } from '../../store/local';
 import { forkCampaign, startCampaign, startRawCampaign } from '../../client';
 import { activityExecutions } from '../../client/history';
-import { ARTIFACT_CORRUPT, INVALID_INPUT, INVALID_SPEC, NON_RETRYABLE_ERRORS, PROVIDER_UNAVAILABLE, classify, parseEnvelope } from '../../activities/context';
+import { ARTIFACT_CORRUPT, INVALID_INPUT, INVALID_SPEC, NON_RETRYABLE_ERRORS, PROVIDER_UNAVAILABLE, RESOURCE_LIMIT, classify, parseEnvelope } from '../../activities/context';
 import { CheckpointFormatError } from '../../engine/checkpoint';
 import { InvalidInputError } from '../../engine/errors';
 import { ProviderUnavailableError } from '../../engine/runtime/sessions';
@@ -135,6 +135,16 @@ test('engine input errors become non-retryable failures, also when only their na
   // A bug or a transient failure stays retryable.
   const bug = new Error('internal: graph output is missing');
   expect(classify(bug)).toBe(bug);
+  // An engine RangeError fails the same way on every attempt (here: one from a worker thread, only its name kept);
+  // an allocation that failed may succeed once other steps free memory.
+  const rangeFromWorker = Object.defineProperty(new Error('Invalid typed array length: 17179869184'), 'name', { value: 'RangeError' });
+  for (const err of [new RangeError('Invalid typed array length: 17179869184'), rangeFromWorker]) {
+    const failure = classify(err) as ApplicationFailure;
+    expect([failure.type, failure.nonRetryable]).toEqual([RESOURCE_LIMIT, true]);
+    expect(failure.message).toMatch(/^Invalid typed array length: 17179869184 \(a RangeError fails the same way on every attempt/);
+  }
+  const allocation = new RangeError('Array buffer allocation failed');
+  expect(classify(allocation)).toBe(allocation);
   // The workflows' retry policy names every non-retryable error and failure type the activities know.
   const known = [...Object.keys(NON_RETRYABLE_ERRORS), ...Object.values(NON_RETRYABLE_ERRORS)];
   expect([...NON_RETRYABLE_ERROR_TYPES].sort()).toEqual([...new Set(known)].sort());
@@ -149,6 +159,13 @@ describe('a spec the engine cannot run fails at setup, once, naming the field an
     // Premise: the CPU build of onnxruntime-node is installed, so the CUDA provider cannot load here.
     ['cuda-no-fallback', { execution: { provider: 'cuda', fallback: 'none' } }, PROVIDER_UNAVAILABLE,
       /execution provider 'cuda' cannot load.*set execution\.fallback: cpu/],
+    // The issue's model: without the estimate, setup died on `RangeError: Invalid typed array length`, retried forever.
+    ['huge-model', { policy: { source: 'builtin', model: { dModel: 65536, layers: 64, heads: 64 } } }, RESOURCE_LIMIT,
+      /^policy\.model .*would hold 17,179,869,184 elements, over the [\d,]+ a typed array can hold/],
+    ['too-wide-to-train', { policy: { source: 'builtin', model: { dModel: 16384, layers: 64, heads: 64 } } }, RESOURCE_LIMIT,
+      /^policy\.model .*needs at least [\d.]+ [GT]iB of memory .* but this machine has [\d.]+ GiB/],
+    ['million-responses', { sampling: { promptsPerIteration: 64, n: 1_000_000, shards: 2 } }, RESOURCE_LIMIT,
+      /^sampling\.n: .*responses.*over .*execution\.allowLargeRuns: true/],
   ];
   test.each(cases)('%s', async (campaign, overrides, type, message) => {
     const started = Date.now();
