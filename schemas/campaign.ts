@@ -196,6 +196,9 @@ export const CampaignSpecSchema = z.strictObject({
 });
 
 export type CampaignSpec = z.infer<typeof CampaignSpecSchema>;
+/** reward.source: one of the reward source kinds (engine/preference/sources/ has one file per kind). */
+export type RewardSourceSpec = z.infer<typeof RewardSchema>;
+export type RewardSourceKind = RewardSourceSpec['kind'];
 export type CampaignSpecInput = z.input<typeof CampaignSpecSchema>;
 export type Algorithm = (typeof ALGORITHMS)[number];
 export type LossName = (typeof LOSSES)[number];

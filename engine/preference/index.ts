@@ -8,3 +8,6 @@ export * from './onnx-reward';
 export { normal, gumbel, permutation, sigmoid } from './random';
 export * from './neural-bt';
 export * from './user-file';
+export * from './groups';
+export * from './reward-source';
+export { rewardSourceFor } from './sources';

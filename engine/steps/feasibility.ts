@@ -4,14 +4,14 @@
  * 'none', an etaSchedule that does not decrease) fails here, at the start of setup, before prompt pools are written
  * or pi0 is trained, instead of minutes later in the step that first trips on it. Each check throws the same
  * InvalidInputError (or ProviderUnavailableError) that the step would, so the message names the field and the fix.
- * Given the store root, it also refuses an ONNX reward model (or its tokenizer) that is missing or outside the root.
+ * Given the store root, it also refuses a file the reward source names (an ONNX reward model, its tokenizer) that is
+ * missing or outside the root.
  * Before all of these, a spec too large for the machine (memory, work per step, rows in memory, disk) is refused with
  * its estimate (engine/resources/refuse.ts).
  */
 import type { CampaignSpec } from '../../schemas/campaign';
 import { iterationPlan } from '../plans/plan';
-import { checkOnnxRewardFiles } from '../preference/onnx-reward';
-import { checkOnnxRewardDir, isRewardModelDir } from '../preference/onnx-reward-dir';
+import { rewardSourceFor } from '../preference/sources';
 import { resolvedProvider } from '../runtime/sessions';
 import { taskFromSpec } from '../tasks';
 import { InvalidInputError } from '../errors';
@@ -24,11 +24,8 @@ export async function checkFeasible(spec: CampaignSpec, storeRoot?: string): Pro
   // Sizes first: building the task's prompt pools or the policy is itself what an oversized spec cannot afford.
   checkResources(spec, { storeRoot });
   const task = taskFromSpec(spec);
-  const source = spec.reward.source;
-  if (storeRoot !== undefined && source.kind === 'onnx') {
-    if (await isRewardModelDir(storeRoot, source.model)) await checkOnnxRewardDir(storeRoot, source.model, source.tokenizer);
-    else await checkOnnxRewardFiles(storeRoot, source.model, source.tokenizer);
-  }
+  const source = rewardSourceFor(spec.reward.source);
+  if (storeRoot !== undefined) await source.checkFiles?.(storeRoot);
   resolvedModelConfig(spec, task);
   for (let t = 1; t <= spec.iterations; t++) iterationPlan(spec, t);
   // A tiny probe session (milliseconds, cached per process), not the policy's: the provider either loads or not.

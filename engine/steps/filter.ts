@@ -2,15 +2,15 @@
  * filter: pairs per prompt from the scored responses, following the plan: the pair strategy directly, or
  * statistical rejection sampling first (RSO / multi-step RS) and the strategy over the accepted responses.
  * Ties and pairs under the minimum margin are dropped; the iteration's label budget caps the pairs (prompt
- * order). With a bt-model reward source the simulated human labels each pair (the model only picks it).
+ * order). The reward source says who labels each pair (a bt-model source only picks it; the simulated human labels it).
  */
-import { askOracle } from '../preference/oracle';
+import { groupByPrompt } from '../preference/groups';
 import { selectPairs } from '../preference/pairs';
 import { rejectionSample } from '../preference/rso';
+import { rewardSourceFor } from '../preference/sources';
 import type { Pair, ScoredSample } from '../preference/types';
 import { findOutput, keyOf, putJson, readRows, rngOf } from './common';
 import { stepPlan } from './plan-of';
-import { groupByPrompt } from './rank';
 import type { FilterInput, FilterOutput, StepContext } from './types';
 
 export async function filter(ctx: StepContext, input: FilterInput): Promise<FilterOutput> {
@@ -18,7 +18,8 @@ export async function filter(ctx: StepContext, input: FilterInput): Promise<Filt
   const done = await findOutput<FilterOutput>(ctx.store, outputKey);
   if (done) return done;
   const plan = stepPlan(ctx.spec, ctx.iteration);
-  const { pairs: rule, reward } = ctx.spec;
+  const rule = ctx.spec.pairs;
+  const source = rewardSourceFor(ctx.spec.reward.source);
   const groups = groupByPrompt(await readRows<ScoredSample>(ctx.store, [input.scored]));
   const out: Pair[] = [];
   const budget = plan.labelBudget > 0 ? plan.labelBudget : Infinity;
@@ -33,14 +34,7 @@ export async function filter(ctx: StepContext, input: FilterInput): Promise<Filt
     const rewards = pool.map((s) => s.reward);
     for (const [c, r] of selectPairs(rewards, { ...rule, strategy: plan.filter.strategy }, rng)) {
       if (out.length >= budget) break;
-      let chosen = pool[c], rejected = pool[r];
-      let labeler: Pair['provenance']['labeler'] = 'reward';
-      if (reward.source.kind === 'bt-model') {
-        labeler = 'bt-oracle';
-        if (!askOracle(chosen.raterReward, rejected.raterReward, reward.source.oracleTemperature, rng)) [chosen, rejected] = [rejected, chosen];
-      } else if (reward.source.kind === 'bt-oracle') {
-        labeler = 'bt-oracle';
-      }
+      const { chosen, rejected, labeler } = source.label(pool[c], pool[r], rng);
       out.push({
         promptIndex: chosen.promptIndex, prompt: chosen.prompt, chosen: chosen.response, rejected: rejected.response,
         chosenReward: chosen.reward, rejectedReward: rejected.reward, margin: chosen.reward - rejected.reward,
