@@ -7,7 +7,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { CampaignSpecSchema, type CampaignSpec } from '../schemas/campaign';
 import { SpecError } from '../schemas/spec-error';
-import { toSpecIssues } from '../schemas/spec-issues';
+import { parseCampaignSpec } from '../schemas/parse';
+import { INVALID_INPUT, INVALID_SPEC, NON_RETRYABLE_ERRORS, RESOURCE_LIMIT } from '../schemas/failures';
 import type { ComputePlacement } from '../engine/steps/compute-placement';
 import type { InputErrorName } from '../engine/errors';
 import type { StepContext } from '../engine/steps/types';
@@ -22,14 +23,6 @@ export interface StepEnvelope<I> {
   input: I;
 }
 
-export const INVALID_INPUT = 'PrefloopInvalidInput';
-export const ARTIFACT_MISSING = 'PrefloopArtifactMissing';
-export const ARTIFACT_CORRUPT = 'PrefloopArtifactCorrupt';
-export const PROVIDER_UNAVAILABLE = 'PrefloopProviderUnavailable';
-/** A spec too large for the machine (engine/resources), or an engine RangeError no retry can fix. */
-export const RESOURCE_LIMIT = 'PrefloopResourceLimit';
-/** An invalid campaign spec; the campaign workflow fails with this failure itself (workflows/failures.ts). */
-export const INVALID_SPEC = 'PrefloopInvalidSpec';
 
 export function formatZodIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
@@ -65,11 +58,13 @@ export function parseEnvelope<I>(step: string, raw: unknown, inputSchema: z.ZodT
 }
 
 /** The campaign's spec with its defaults; an invalid one is a non-retryable failure listing every problem with its field path. */
-export function parseSpec(raw: unknown): CampaignSpec {
-  const parsed = CampaignSpecSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const error = new SpecError(toSpecIssues(parsed.error.issues, CampaignSpecSchema, raw));
-  throw ApplicationFailure.create({ type: INVALID_SPEC, nonRetryable: true, message: error.message, details: [error.issues] });
+export function specOrFailure(raw: unknown): CampaignSpec {
+  try {
+    return parseCampaignSpec(raw);
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    throw ApplicationFailure.create({ type: INVALID_SPEC, nonRetryable: true, message: err.message, details: [err.issues] });
+  }
 }
 
 /**
@@ -120,27 +115,9 @@ export async function runStep<T>(
   }
 }
 
-/** The engine's input errors (engine/errors.ts); typed so that a new one cannot be left retryable. */
-const ENGINE_INPUT_ERRORS: Record<InputErrorName, string> = {
-  InvalidInputError: INVALID_INPUT,
-  CheckpointFormatError: ARTIFACT_CORRUPT,
-  ProviderUnavailableError: PROVIDER_UNAVAILABLE,
-  ResourceLimitError: RESOURCE_LIMIT,
-};
-
-/**
- * Error names (store/errors.ts, schemas/spec-error.ts, engine/errors.ts) that no retry can fix, and the failure type
- * they become. Matched by name, not instanceof: errors from the engine's worker threads arrive as plain Errors that
- * keep their name (engine/runtime/workerProtocol.ts).
- */
-export const NON_RETRYABLE_ERRORS: Readonly<Record<string, string>> = {
-  ArtifactMissingError: ARTIFACT_MISSING,
-  ArtifactCorruptError: ARTIFACT_CORRUPT,
-  PathEscapeError: INVALID_INPUT,
-  InvalidArtifactKeyError: INVALID_INPUT,
-  SpecError: INVALID_INPUT,
-  ...ENGINE_INPUT_ERRORS,
-};
+/** Every engine input error (engine/errors.ts) has its failure type: a new one cannot be left retryable. */
+const ENGINE_INPUT_ERRORS: Record<InputErrorName, string> = NON_RETRYABLE_ERRORS;
+const FAILURE_OF_ERROR: Readonly<Record<string, string | undefined>> = { ...NON_RETRYABLE_ERRORS, ...ENGINE_INPUT_ERRORS };
 
 /**
  * A RangeError from the engine (an invalid typed-array or array length, a stack overflow) is deterministic: the same
@@ -161,7 +138,7 @@ export function classify(err: unknown): unknown {
       type: RESOURCE_LIMIT, nonRetryable: true, cause: err,
     });
   }
-  const type = NON_RETRYABLE_ERRORS[err.name] ?? (err instanceof z.ZodError ? INVALID_INPUT : undefined);
+  const type = FAILURE_OF_ERROR[err.name] ?? (err instanceof z.ZodError ? INVALID_INPUT : undefined);
   if (!type) return err;
   const message = err instanceof z.ZodError ? formatZodIssues(err) : err.message;
   return ApplicationFailure.create({ message, type, nonRetryable: true, cause: err });

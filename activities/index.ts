@@ -16,7 +16,8 @@ import type {
 import type { ArtifactStore } from '../store/types';
 import type { IterationPlan } from '../engine/plans/types';
 import type { ComputePlacement } from '../engine/steps/compute-placement';
-import { INVALID_INPUT, classify, formatZodIssues, parseEnvelope, parseSpec, runStep, type StepEnvelope } from './context';
+import { INVALID_INPUT } from '../schemas/failures';
+import { classify, formatZodIssues, parseEnvelope, runStep, specOrFailure, type StepEnvelope } from './context';
 import type { StepFunctions } from './step-functions';
 
 const stage = z.number().int().nonnegative().optional();
@@ -63,7 +64,7 @@ export function createActivities(deps: ActivityDeps): PrefloopActivities {
     };
   return {
     async validateSpec(raw) {
-      return parseSpec(raw);
+      return specOrFailure(raw);
     },
     async plan(input) {
       const parsed = PlanInputSchema.safeParse(input);

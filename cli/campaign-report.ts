@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { CampaignSummary } from '../schemas/results';
-import type { ArtifactStore } from '../store/types';
+import { openStore } from '../store/open';
 import { buildReport, type ReportCampaign } from '../report';
 import { campaignHandle } from './campaign-ops';
 import { CliError } from './errors';
@@ -10,12 +10,6 @@ import { EXIT } from './exit-codes';
 import { stateDir } from './local-server';
 import { reportCampaign } from './report-input';
 import { auditRows } from './audit';
-
-/** The local store; an absent root yields an empty one (the audit then lacks the attempt journal and logs). */
-export async function openStore(root: string): Promise<ArtifactStore> {
-  const { LocalArtifactStore } = await import('../store/local');
-  return new LocalArtifactStore(root);
-}
 
 export async function finishedSummary(client: Client, campaign: string): Promise<CampaignSummary> {
   const { handle, info } = await campaignHandle(client, campaign);
@@ -32,7 +26,7 @@ export function defaultReportPath(campaigns: string[]): string {
 
 /** Collect summaries, audits and training logs of finished campaigns and write one HTML report. */
 export async function writeCampaignReport(client: Client, campaigns: string[], opts: { storeRoot: string; out?: string; title?: string }): Promise<{ path: string; missing: string[]; summaries: CampaignSummary[] }> {
-  const store = await openStore(opts.storeRoot);
+  const store = openStore(opts.storeRoot);
   const parts: ReportCampaign[] = [];
   const missing: string[] = [];
   for (const campaign of campaigns) {

@@ -10,6 +10,12 @@ export const ArtifactRefSchema = z.strictObject({
 });
 export type ArtifactRef = z.infer<typeof ArtifactRefSchema>;
 
+/**
+ * The steps of an iteration that write artifacts: their names in artifact keys (`<campaign>/iter-<t>/<step>/...`) and
+ * in random stream ids. (The store also keeps folders that are no step, such as the attempt journal's 'attempts'.)
+ */
+export type StepFolder = 'setup' | 'sample' | 'rank' | 'filter' | 'update' | 'evaluate';
+
 /** Where an artifact lives: (campaign, iteration, step, name). */
 export const ArtifactKeySchema = z.strictObject({
   campaign: z.string().min(1),

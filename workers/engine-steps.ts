@@ -1,10 +1,8 @@
 /**
- * The default step implementation (engine/steps, ONNX Runtime) and store (store/local.ts), loaded when a worker
- * starts rather than when this module is imported: a client or a bundler that only needs the plugin's types
- * never loads ONNX Runtime.
+ * The default step implementation (engine/steps, ONNX Runtime), loaded when a worker starts rather than when this
+ * module is imported: a client or a bundler that only needs the plugin's types never loads ONNX Runtime.
  */
 import type { StepFunctions } from '../activities/step-functions';
-import type { ArtifactStore } from '../store/types';
 
 /** Set once the engine's steps are loaded: only then can there be cached runtimes to dispose. */
 let engineLoaded = false;
@@ -20,12 +18,6 @@ export function engineSteps(): StepFunctions {
     setup: steps.setup, sampleShard: steps.sampleShard, rank: steps.rank, filter: steps.filter, update: steps.update,
     evaluate: steps.evaluate, plan: steps.checkedIterationPlan,
   };
-}
-
-export function openStore(root: string): ArtifactStore {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { LocalArtifactStore } = require('../store/local') as typeof import('../store/local');
-  return new LocalArtifactStore(root);
 }
 
 /** Workers (in this process) whose activities may hold cached engine runtimes: the last one to stop disposes them. */

@@ -38,7 +38,8 @@ import { COMPUTE_PLACEMENTS, type ComputePlacement } from '../engine/steps/compu
 import { ExecutionSchema } from '../schemas/campaign';
 import type { ArtifactStore } from '../store/types';
 import { prefloopDataConverter } from './data-converter';
-import { engineSteps, openStore, withEngineRuntimes } from './engine-steps';
+import { openStore } from '../store/open';
+import { engineSteps, withEngineRuntimes } from './engine-steps';
 
 export interface TaskQueues {
   inference: string;

@@ -22,26 +22,15 @@
  * task queue. An invalid spec is non-retryable, so it fails the campaign at once.
  *
  * Invalid input (a spec, data or files the engine cannot use), missing and corrupt artifacts, and an execution provider
- * that cannot load with fallback 'none' are non-retryable (activities/context.ts): retrying cannot fix them.
+ * that cannot load with fallback 'none' are non-retryable (schemas/failures.ts): retrying cannot fix them.
  * Unlimited attempts bounded by start-to-close suit pre-emptible machines: a step is retried for as long as the
  * campaign could still use it.
  */
 import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { CampaignSpec } from '../schemas/campaign';
+import { NON_RETRYABLE_ERROR_TYPES } from '../schemas/failures';
 
 export const HEARTBEAT_TIMEOUT = '10s';
-
-/**
- * Failure types that no retry can fix: those the activities raise as non-retryable failures (activities/context.ts)
- * and the error names they come from. The names matter when such an error escapes that wrapper: the SDK then turns
- * it into a failure whose type is the error's name, which this list still stops. Workflows may not import the
- * activities' values, so test/integration/bad-input.test.ts checks that this list covers theirs.
- */
-export const NON_RETRYABLE_ERROR_TYPES: readonly string[] = [
-  'PrefloopInvalidInput', 'PrefloopArtifactMissing', 'PrefloopArtifactCorrupt', 'PrefloopProviderUnavailable', 'PrefloopResourceLimit',
-  'ArtifactMissingError', 'ArtifactCorruptError', 'PathEscapeError', 'InvalidArtifactKeyError', 'SpecError',
-  'InvalidInputError', 'CheckpointFormatError', 'ProviderUnavailableError', 'ResourceLimitError',
-];
 
 const retry = {
   initialInterval: '1s' as const, backoffCoefficient: 2, maximumInterval: '60s' as const, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],

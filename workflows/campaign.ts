@@ -22,10 +22,10 @@ import { iterationWorkflowId, preferenceIteration } from './iteration';
 import { iterationTrainedSignal, pauseSignal, resumeSignal, setHyperparametersUpdate, statusQuery, stopAfterIterationSignal } from './messages';
 import { ALGORITHM, BEST_J, CAMPAIGN, ITERATION, STATUS } from './search-attributes';
 import type { CampaignInput, CampaignState, CampaignStatus, IterationOutput, IterationTrained, StepName } from './types';
-import { INVALID_PATCH, INVALID_SPEC } from './failures';
+import { INVALID_PATCH, INVALID_SPEC } from '../schemas/failures';
 import { updateBest } from '../schemas/selection';
 
-export { INVALID_PATCH, INVALID_SPEC } from './failures';
+export { INVALID_PATCH, INVALID_SPEC } from '../schemas/failures';
 
 /** workflows/spec-checks.ts, evaluated on first use (see there why it is not imported). */
 function specChecks(): typeof import('./spec-checks') {

@@ -11,7 +11,7 @@
 import type { Duration } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities } from '@temporalio/workflow';
 import type { RewardActivityCall } from '../engine/preference/activity-reward';
-import { REWARD_WORKER_FAILED, REWARD_WORKER_MISSING } from './failures';
+import { REWARD_WORKER_FAILED, REWARD_WORKER_MISSING } from '../schemas/failures';
 
 type RewardActivity = (request: unknown) => Promise<unknown>;
 

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CampaignSpec } from '../schemas/campaign';
 import { applyHyperparameterPatch } from '../schemas/hyperparameters';
 import { SpecError } from '../schemas/spec-error';
-import { INVALID_PATCH } from './failures';
+import { INVALID_PATCH } from '../schemas/failures';
 
 /** The spec with `patch` applied; an invalid patch is a non-retryable failure naming each field at fault. */
 export function patchedSpec(spec: CampaignSpec, patch: unknown): CampaignSpec {

@@ -2,7 +2,7 @@
  * What crosses the workflow boundary: campaign input and state, the iteration plan, status and audit records.
  * Only small JSON: artifact refs, metrics and hyper-parameters. Datasets and weights stay in the store.
  */
-import type { ArtifactRef } from '../schemas/artifacts';
+import type { ArtifactRef, StepFolder } from '../schemas/artifacts';
 import type { CampaignSpec } from '../schemas/campaign';
 import type { IterationPlan } from '../engine/plans/types';
 import type { SetupOutput } from '../engine/steps/types';
@@ -55,7 +55,8 @@ export interface IterationOutput {
   seconds: number;
 }
 
-export type StepName = 'plan' | 'setup' | 'iteration' | 'sample' | 'rank' | 'filter' | 'update' | 'evaluate' | 'idle';
+/** What a campaign or iteration is doing now (its status): a step that writes artifacts, or a phase around them. */
+export type StepName = StepFolder | 'plan' | 'iteration' | 'idle';
 
 export interface IterationStatus {
   iteration: number;

@@ -8,7 +8,8 @@ import { auditCampaign } from '../../client/audit';
 import { formatTable } from '../output';
 import { collect } from '../spec-input';
 import { ForkError, forkCampaign } from '../../client/fork';
-import { openStore, writeCampaignReport } from '../campaign-report';
+import { openStore } from '../../store/open';
+import { writeCampaignReport } from '../campaign-report';
 import { storeRoot } from './worker';
 import { CliError, usageError } from '../errors';
 import { EXIT } from '../exit-codes';
@@ -26,7 +27,7 @@ export function registerInspect(program: Command): void {
     .action(action(async (ctx, campaign: string) => {
       const client = await ctx.client();
       await campaignHandle(client, campaign);
-      const audit = await auditCampaign(client, await openStore(storeRoot(ctx.opts.store)), campaign);
+      const audit = await auditCampaign(client, openStore(storeRoot(ctx.opts.store)), campaign);
       const rows = auditToRows(audit);
       ctx.out.result(audit, () => formatTable(
         ['iter', 'step', 'attempts', 'duration', 'status', 'inputs', 'outputs'],

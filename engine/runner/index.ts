@@ -1,1 +1,1 @@
-export { runCampaign, parseSpec, type RunOptions } from './run-campaign';
+export { runCampaign, type RunOptions } from './run-campaign';

@@ -3,7 +3,8 @@
  * workflows use, in the order the workflow runs them. Used by tests and the fidelity benchmark.
  */
 import { MEDIA_TYPES, type ArtifactRef } from '../../schemas/artifacts';
-import { CampaignSpecSchema, type CampaignSpec, type CampaignSpecInput } from '../../schemas/campaign';
+import type { CampaignSpec, CampaignSpecInput } from '../../schemas/campaign';
+import { parseCampaignSpec } from '../../schemas/parse';
 import type { CampaignSummary, IterationRecord } from '../../schemas/results';
 import { betterThan } from '../../schemas/selection';
 import type { ArtifactStore } from '../../store/types';
@@ -26,10 +27,6 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-export function parseSpec(spec: CampaignSpec | CampaignSpecInput): CampaignSpec {
-  return CampaignSpecSchema.parse(spec);
-}
-
 /**
  * Steps return finished outputs found in the store, so re-running a campaign id with a different spec would
  * silently mix the two. The runner records the spec at the first run and refuses a different one.
@@ -48,7 +45,7 @@ async function checkSameSpec(store: ArtifactStore, campaign: string, spec: Campa
 }
 
 export async function runCampaign(specInput: CampaignSpec | CampaignSpecInput, options: RunOptions): Promise<CampaignSummary> {
-  const spec = parseSpec(specInput);
+  const spec = parseCampaignSpec(specInput);
   // Refused before any compute: the runner has no Temporal client to reach a reward worker with.
   if (spec.reward.source.kind === 'activity') throw new InvalidInputError(ACTIVITY_NEEDS_WORKERS);
   const campaign = options.campaign ?? spec.name;

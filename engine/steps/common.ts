@@ -1,5 +1,5 @@
 /** Helpers every step shares: artifact keys, seeds, JSON/JSONL and checkpoint I/O, the policy runtime. */
-import { MEDIA_TYPES, type ArtifactKey, type ArtifactRef } from '../../schemas/artifacts';
+import { MEDIA_TYPES, type ArtifactKey, type ArtifactRef, type StepFolder } from '../../schemas/artifacts';
 import type { CampaignSpec } from '../../schemas/campaign';
 import type { ArtifactStore } from '../../store/types';
 import type { NamedTensors, PolicyRuntime, ResolvedModelConfig } from '../model/api';
@@ -9,19 +9,18 @@ import { leasePolicyRuntime } from './policy-runtimes';
 import type { StepContext } from './types';
 import { InvalidInputError } from '../errors';
 
-export type StepName = 'setup' | 'sample' | 'rank' | 'filter' | 'update' | 'evaluate';
 
-export function keyOf(ctx: StepContext, step: StepName, name: string, iteration = ctx.iteration): ArtifactKey {
+export function keyOf(ctx: StepContext, step: StepFolder, name: string, iteration = ctx.iteration): ArtifactKey {
   return { campaign: ctx.campaign, iteration, step, name };
 }
 
 /** The random stream of one draw site: (campaign seed, iteration, step, ...more ids such as stage and shard). */
-export function rngOf(ctx: StepContext, step: StepName, ...ids: number[]): Rng {
+export function rngOf(ctx: StepContext, step: StepFolder, ...ids: number[]): Rng {
   return rngFor(ctx.spec.seed, ctx.iteration, streamId(step), ...ids);
 }
 
 /** A 32-bit seed for APIs that take one (policy sampling). */
-export function seedOf(ctx: StepContext, step: StepName, ...ids: number[]): number {
+export function seedOf(ctx: StepContext, step: StepFolder, ...ids: number[]): number {
   return rngOf(ctx, step, ...ids).nextUint32();
 }
 

@@ -4,6 +4,7 @@
  */
 import type { NamedTensors, PolicyRuntime, ResolvedModelConfig, RewardRuntime, RuntimeOptions } from '../model/api';
 import { initPolicy } from '../model/gpt';
+export { zerosLike } from '../model/gpt';
 import { createRewardRuntime } from '../model/reward-runtime';
 import { createPolicyRuntime } from '../model/runtime';
 import { hostRewardRuntime } from '../runtime/hosted';

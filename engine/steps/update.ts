@@ -11,13 +11,13 @@
  */
 import { MEDIA_TYPES, type ArtifactRef } from '../../schemas/artifacts';
 import type { TrainLog } from '../../schemas/results';
-import type { NamedTensors, PreferenceStepInput, PreferenceStepMetrics, TrainState } from '../model/api';
+import type { PreferenceStepInput, PreferenceStepMetrics, TrainState } from '../model/api';
 import { permutation } from '../preference/random';
 import type { Pair } from '../preference/types';
 import {
   batches, checkAborted, findOutput, keyOf, loadWeights, putJson, putWeights, readRows, resolvedModelConfig, rngOf, taskOf, withPolicyRuntime,
 } from './common';
-import { decodeCheckpoint, encodeCheckpoint } from './engine-parts';
+import { decodeCheckpoint, encodeCheckpoint, zerosLike } from './engine-parts';
 import { learningRate } from './lr-schedule';
 import { stepPlan } from './plan-of';
 import { StepsPerCall } from './steps-per-call';
@@ -26,10 +26,6 @@ import type { StepContext, UpdateInput, UpdateOutput } from './types';
 export interface UpdateCursor { iteration: number; step: number; checkpoint: ArtifactRef; log: ArtifactRef }
 
 type LogRow = PreferenceStepMetrics & { step: number; epoch: number; lr: number };
-
-function zerosLike(weights: NamedTensors): NamedTensors {
-  return new Map([...weights].map(([k, t]) => [k, { dtype: 'float32' as const, shape: t.shape.slice(), data: new Float32Array(t.data.length) }]));
-}
 
 /** A cursor this update wrote (same iteration); anything else in resumeFrom belongs to another step. */
 function isCursor(x: unknown, iteration: number): x is UpdateCursor {

@@ -12,12 +12,12 @@ import { ApplicationFailure, ChildWorkflowFailure, ActivityFailure } from '@temp
 import { LocalArtifactStore } from '../../store/local';
 import { forkCampaign, startCampaign, startRawCampaign } from '../../client';
 import { activityExecutions } from '../../client/history';
-import { ARTIFACT_CORRUPT, INVALID_INPUT, INVALID_SPEC, NON_RETRYABLE_ERRORS, PROVIDER_UNAVAILABLE, RESOURCE_LIMIT, classify, parseEnvelope } from '../../activities/context';
+import { classify, parseEnvelope } from '../../activities/context';
+import { ARTIFACT_CORRUPT, INVALID_INPUT, INVALID_SPEC, NON_RETRYABLE_ERRORS, NON_RETRYABLE_ERROR_TYPES, PROVIDER_UNAVAILABLE, RESOURCE_LIMIT } from '../../schemas/failures';
 import { CheckpointFormatError } from '../../engine/checkpoint';
 import { InvalidInputError } from '../../engine/errors';
 import { ProviderUnavailableError } from '../../engine/runtime/sessions';
-import { NON_RETRYABLE_ERROR_TYPES } from '../../workflows/activity-options';
-import { INVALID_SPEC as CAMPAIGN_INVALID_SPEC } from '../../workflows/failures';
+import { INVALID_SPEC as CAMPAIGN_INVALID_SPEC } from '../../workflows/campaign';
 import type { CampaignSpecInput } from '../../schemas/campaign';
 import { startTemporalHarness, type TemporalHarness } from '../support/temporal';
 import { tinySpec } from '../support/specs';
