@@ -26,6 +26,7 @@ function row(iteration: number, s: StepAudit): AuditRow {
     attempts: s.attempts,
     seconds: s.runSeconds === undefined ? undefined : seconds,
     status: s.failure ? `${s.status}: ${s.failure}` : s.lastFailure ? `${s.status} (retried after: ${s.lastFailure})` : s.status,
+    ...(s.pruned?.length ? { pruned: s.pruned.map((p) => p.uri) } : {}),
   };
 }
 

@@ -36,6 +36,8 @@ export interface StepAudit {
   journal: AttemptRecord[];
   lastFailure?: string;
   failure?: string;
+  /** Refs the step read or wrote whose content `prefloop gc` pruned since: when and why. */
+  pruned?: Array<{ uri: string; sha256: string; at: string; reason: string }>;
   worker?: string;
   queueSeconds?: number;
   runSeconds?: number;
@@ -79,7 +81,10 @@ function refsIn(value: unknown, out: ArtifactRef[] = []): ArtifactRef[] {
   return out;
 }
 
-function stepAudit(a: ActivityExecution, journal: AttemptRecord[]): StepAudit {
+type PrunedIndex = Map<string, { at: string; reason: string }>;
+const refId = (ref: ArtifactRef) => `${ref.uri}@${ref.sha256}`;
+
+function stepAudit(a: ActivityExecution, journal: AttemptRecord[], prunedIndex: PrunedIndex = new Map()): StepAudit {
   const envelope = a.input as StepEnvelope<Record<string, unknown>> & { spec: CampaignSpec };
   const input = envelope.input;
   const step = STEP_OF_ACTIVITY[a.activityType] ?? a.activityType;
@@ -89,6 +94,12 @@ function stepAudit(a: ActivityExecution, journal: AttemptRecord[]): StepAudit {
   const label = step === 'sample' ? `sample-sampler${i.sampler ?? 0}-shard${i.shard}of${i.shards}` : step;
   const iteration = envelope.iteration;
   const spec = envelope.spec as CampaignSpec;
+  const reads = refsIn(input);
+  const writes = refsIn(a.result);
+  const pruned = [...reads, ...writes].flatMap((ref) => {
+    const p = prunedIndex.get(refId(ref));
+    return p ? [{ uri: ref.uri, sha256: ref.sha256, ...p }] : [];
+  });
   return {
     step,
     activityId: a.activityId,
@@ -96,8 +107,9 @@ function stepAudit(a: ActivityExecution, journal: AttemptRecord[]): StepAudit {
     status: a.status,
     input,
     output: a.result,
-    reads: refsIn(input),
-    writes: refsIn(a.result),
+    reads,
+    writes,
+    ...(pruned.length ? { pruned } : {}),
     seed: { root: spec.seed, iteration, step, ids },
     attempts: a.attempt,
     journal: journal.filter((j) => j.label === label).sort((x, y) => x.attempt - y.attempt),
@@ -109,13 +121,27 @@ function stepAudit(a: ActivityExecution, journal: AttemptRecord[]): StepAudit {
   };
 }
 
+/**
+ * `fn` over `items`, at most `limit` at a time, results in order. A 1,000-iteration campaign has 1,000 child histories
+ * and thousands of journal files: one at a time they take tens of seconds, a few dozen at a time about a second.
+ */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+const FETCH_CONCURRENCY = 32;
+
 async function journalOf(store: ArtifactStore, campaign: string): Promise<Map<number, AttemptRecord[]>> {
   const byIteration = new Map<number, AttemptRecord[]>();
-  for (const { key, ref } of await store.list(campaign)) {
-    if (key.step !== 'attempts') continue;
-    const record = JSON.parse(Buffer.from(await store.get(ref)).toString('utf8')) as AttemptRecord;
-    byIteration.set(key.iteration, [...(byIteration.get(key.iteration) ?? []), record]);
-  }
+  const entries = (await store.list(campaign)).filter(({ key }) => key.step === 'attempts');
+  const records = await mapLimit(entries, FETCH_CONCURRENCY, async ({ ref }) => JSON.parse(Buffer.from(await store.get(ref)).toString('utf8')) as AttemptRecord);
+  entries.forEach(({ key }, i) => byIteration.set(key.iteration, [...(byIteration.get(key.iteration) ?? []), records[i]]));
   return byIteration;
 }
 
@@ -131,12 +157,13 @@ export async function campaignRunHistories(client: Client, campaign: string): Pr
     runs.push({ runId: d.runId, start: d.startTime.getTime() });
   }
   runs.sort((a, b) => a.start - b.start);
-  return Promise.all(runs.map(async (r) => ({ runId: r.runId, history: await client.workflow.getHandle(campaign, r.runId).fetchHistory() })));
+  return mapLimit(runs, FETCH_CONCURRENCY, async (r) => ({ runId: r.runId, history: await client.workflow.getHandle(campaign, r.runId).fetchHistory() }));
 }
 
 export async function auditCampaign(client: Client, store: ArtifactStore, campaign: string): Promise<CampaignAudit> {
   const runs = await campaignRunHistories(client, campaign);
   const journal = await journalOf(store, campaign);
+  const prunedIndex: PrunedIndex = new Map((await store.pruned?.(campaign) ?? []).map((p) => [refId(p.ref), { at: p.at, reason: p.reason }]));
   const first = workflowInput(runs[0].history) as CampaignInput;
   const activities = runs.flatMap((r) => activityExecutions(r.history));
   const children = runs.flatMap((r) => childExecutions(r.history));
@@ -144,10 +171,11 @@ export async function auditCampaign(client: Client, store: ArtifactStore, campai
   const setupActivity = activities.find((a) => a.activityType === 'setup');
   const initialEvaluation = activities.find((a) => a.activityType === 'evaluate');
 
+  const histories = await mapLimit(children, FETCH_CONCURRENCY, (child) => client.workflow.getHandle(child.workflowId).fetchHistory());
   const iterations: IterationAudit[] = [];
-  for (const child of children) {
+  for (const [i, child] of children.entries()) {
     const input = child.input as IterationInput;
-    const history = await client.workflow.getHandle(child.workflowId).fetchHistory();
+    const history = histories[i];
     const output = child.result as IterationOutput | undefined;
     const { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed } = input.spec;
     iterations.push({
@@ -157,7 +185,7 @@ export async function auditCampaign(client: Client, store: ArtifactStore, campai
       // Planned by the iteration itself (its `plan` local activity), or handed in by the campaign in earlier versions.
       plan: (localActivityResult(history, 'plan') as IterationPlan | undefined) ?? input.plan,
       hyperparameters: { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed },
-      steps: activityExecutions(history).map((a) => stepAudit(a, journal.get(input.iteration) ?? [])),
+      steps: activityExecutions(history).map((a) => stepAudit(a, journal.get(input.iteration) ?? [], prunedIndex)),
       checkpoint: output?.checkpoint,
       eval: output?.eval,
       seconds: output?.seconds,

@@ -14,6 +14,8 @@ export interface AuditRow {
   /** ISO time the step was scheduled, when known. */
   startedAt?: string;
   status?: string;
+  /** Uris of inputs/outputs whose content `prefloop gc` pruned (the refs stay, the bytes are gone). */
+  pruned?: string[];
 }
 
 /** Per-optimizer-step training logs of one iteration (standard DPO trainer names, plus `step`). */

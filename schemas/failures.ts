@@ -8,6 +8,8 @@
 export const INVALID_INPUT = 'PrefloopInvalidInput';
 export const ARTIFACT_MISSING = 'PrefloopArtifactMissing';
 export const ARTIFACT_CORRUPT = 'PrefloopArtifactCorrupt';
+/** An artifact `prefloop gc` deleted on purpose: a step that needs it cannot run (fork from a kept iteration). */
+export const ARTIFACT_PRUNED = 'PrefloopArtifactPruned';
 /** An execution provider that cannot load, with fallback 'none'. */
 export const PROVIDER_UNAVAILABLE = 'PrefloopProviderUnavailable';
 /** A spec too large for the machine (engine/resources), or an engine RangeError no retry can fix. */
@@ -29,6 +31,7 @@ export const REWARD_WORKER_FAILED = 'PrefloopRewardWorkerFailed';
 export const NON_RETRYABLE_ERRORS = {
   ArtifactMissingError: ARTIFACT_MISSING,
   ArtifactCorruptError: ARTIFACT_CORRUPT,
+  ArtifactPrunedError: ARTIFACT_PRUNED,
   PathEscapeError: INVALID_INPUT,
   InvalidArtifactKeyError: INVALID_INPUT,
   SpecError: INVALID_INPUT,

@@ -31,3 +31,11 @@ export class InvalidArtifactKeyError extends Error {
     super(`invalid artifact ${field} ${JSON.stringify(value)}: ${reason}`);
   }
 }
+
+export class ArtifactPrunedError extends Error {
+  override readonly name = 'ArtifactPrunedError';
+  constructor(readonly uri: string, readonly sha256: string, readonly at: string, readonly reason: string) {
+    super(`artifact ${uri} (sha256 ${sha256.slice(0, 12)}) was pruned at ${at} (${reason}); its iteration's kept artifacts, `
+      + 'or a fork from a kept iteration, are what remains');
+  }
+}

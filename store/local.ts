@@ -4,9 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { ArtifactRefSchema, MEDIA_TYPES, type ArtifactKey, type ArtifactRef } from '../schemas/artifacts';
-import type { ArtifactStore } from './types';
+import type { ArtifactStore, PrunedArtifact } from './types';
 import { assertRealpathInside } from './confine';
-import { ArtifactCorruptError, ArtifactMissingError, InvalidArtifactKeyError, PathEscapeError } from './errors';
+import { ArtifactCorruptError, ArtifactMissingError, ArtifactPrunedError, InvalidArtifactKeyError, PathEscapeError } from './errors';
 import { keySegments, keyToUri, sameKey, uriToKey, validateKey } from './keys';
 import { appendManifest, readManifest, type ManifestEntry } from './manifest';
 
@@ -47,7 +47,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async find(key: ArtifactKey): Promise<ArtifactRef | undefined> {
     const entry = await this.latest(key);
-    if (!entry) return undefined;
+    if (!entry || entry.pruned !== undefined) return undefined;
     try {
       await this.verify(entry.ref);
       return entry.ref;
@@ -64,7 +64,7 @@ export class LocalArtifactStore implements ArtifactStore {
     try {
       data = await fs.promises.readFile(file);
     } catch (e) {
-      throw missingOr(e, ref.uri, file);
+      throw await this.prunedOr(missingOr(e, ref.uri, file), ref);
     }
     const actual = createHash('sha256').update(data).digest('hex');
     if (actual !== ref.sha256) throw new ArtifactCorruptError(ref.uri, ref.sha256, actual, `${data.length} bytes, expected ${ref.bytes}`);
@@ -98,7 +98,7 @@ export class LocalArtifactStore implements ArtifactStore {
         carry = badLine ? '' : text.slice(start);
       }
     } catch (e) {
-      throw missingOr(e, ref.uri, file);
+      throw await this.prunedOr(missingOr(e, ref.uri, file), ref);
     }
     const last = badLine ? SKIP : parseLine(carry + decoder.end());
     const actual = hash.digest('hex');
@@ -116,7 +116,37 @@ export class LocalArtifactStore implements ArtifactStore {
       latest.delete(id);
       latest.set(id, entry);
     }
-    return [...latest.values()].map(({ key, ref }) => ({ key, ref }));
+    return [...latest.values()].filter((e) => e.pruned === undefined).map(({ key, ref }) => ({ key, ref }));
+  }
+
+  /** Every pruned ref of a campaign (each version of each pruned key), oldest first. */
+  async pruned(campaign: string): Promise<PrunedArtifact[]> {
+    validateKey({ campaign, iteration: 0, step: 'list', name: 'list' });
+    return (await readManifest(this.manifestPath(campaign)))
+      .filter((e) => e.pruned !== undefined).map(({ key, ref, at, pruned }) => ({ key, ref, at, reason: pruned! }));
+  }
+
+  /**
+   * Delete a finished key's content, every version of it, leaving a tombstone per version in the manifest first: a
+   * crash in between leaves a file the manifest calls pruned (the next prune removes it), never the reverse. Returns
+   * the refs pruned now (none when the key was already pruned or never written).
+   */
+  async prune(key: ArtifactKey, reason: string): Promise<ArtifactRef[]> {
+    validateKey(key);
+    const entries = (await readManifest(this.manifestPath(key.campaign))).filter((e) => sameKey(e.key, key));
+    const gone = new Set(entries.filter((e) => e.pruned !== undefined).map((e) => e.ref.sha256));
+    const refs = [...new Map(entries.filter((e) => e.pruned === undefined && !gone.has(e.ref.sha256)).map((e) => [e.ref.sha256, e.ref])).values()];
+    const segments = keySegments(key);
+    const file = path.join(this.root, ...segments);
+    const at = new Date().toISOString();
+    for (const ref of refs) await appendManifest(this.manifestPath(key.campaign), { key: { ...key }, ref, at, pruned: reason });
+    for (const ref of refs) {
+      const version = versionPath(path.dirname(file), segments[segments.length - 1], ref.sha256);
+      await assertRealpathInside(this.root, path.dirname(file), ref.uri);
+      await fs.promises.rm(version, { force: true });
+    }
+    if (refs.length) await fs.promises.rm(file, { force: true });
+    return refs;
   }
 
   // --- writing ---------------------------------------------------------------------------------------------
@@ -148,7 +178,8 @@ export class LocalArtifactStore implements ArtifactStore {
     await fh.close();
 
     const ref: ArtifactRef = { uri, sha256: hash.digest('hex'), bytes, mediaType, ...(counter ? { rows: counter.rows } : {}) };
-    const current = await this.latest(key);
+    const latest = await this.latest(key);
+    const current = latest?.pruned === undefined ? latest : undefined;
     if (current && current.ref.sha256 === ref.sha256 && await this.verify(current.ref).then(() => true, () => false)) {
       await fs.promises.rm(tmp, { force: true });
       return current.ref;
@@ -198,6 +229,15 @@ export class LocalArtifactStore implements ArtifactStore {
     const entries = await readManifest(this.manifestPath(key.campaign));
     for (let i = entries.length - 1; i >= 0; i--) if (sameKey(entries[i].key, key)) return entries[i];
     return undefined;
+  }
+
+  /** A missing ref that `prune` removed reads as pruned, with when and why. */
+  private async prunedOr(err: unknown, ref: ArtifactRef): Promise<unknown> {
+    if (!(err instanceof ArtifactMissingError)) return err;
+    const key = uriToKey(ref.uri);
+    const entries = await readManifest(this.manifestPath(key.campaign));
+    const tomb = entries.find((e) => e.pruned !== undefined && e.ref.sha256 === ref.sha256 && sameKey(e.key, key));
+    return tomb ? new ArtifactPrunedError(ref.uri, ref.sha256, tomb.at, tomb.pruned!) : err;
   }
 
   /** The file holding a ref's content: its replaced-version copy if it has one, else the key's path. */

@@ -15,6 +15,11 @@ export interface ManifestEntry {
   at: string;
   /** sha256 of the content this write replaced (kept readable under `.versions/`). */
   replaced?: string;
+  /**
+   * A tombstone: `ref`'s content was deleted on purpose (`prefloop gc`), for this reason. Appended before the file is
+   * removed, so the manifest never lists as present what is gone, and a read of the ref says "pruned", not "missing".
+   */
+  pruned?: string;
 }
 
 export async function readManifest(file: string): Promise<ManifestEntry[]> {

@@ -20,6 +20,16 @@ export interface ArtifactStore {
   get(ref: ArtifactRef): Promise<Uint8Array>;
   /** Stream JSONL rows, verifying sha256 at the end of the stream. */
   readJsonl<T = unknown>(ref: ArtifactRef): AsyncIterable<T>;
-  /** Every finished artifact of a campaign (from the manifest). */
+  /** Every finished artifact of a campaign (from the manifest); pruned ones are not listed. */
   list(campaign: string): Promise<Array<{ key: ArtifactKey; ref: ArtifactRef }>>;
+  /** Refs deleted on purpose (`prefloop gc`), for stores that can prune: an audit shows them as pruned, not missing. */
+  pruned?(campaign: string): Promise<PrunedArtifact[]>;
+}
+
+export interface PrunedArtifact {
+  key: ArtifactKey;
+  ref: ArtifactRef;
+  /** ISO time of the prune, and why (e.g. "prefloop gc --keep best,last,every:10"). */
+  at: string;
+  reason: string;
 }

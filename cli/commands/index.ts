@@ -8,6 +8,7 @@ import { registerRun } from './run';
 import { registerInspect } from './inspect';
 import { registerDemo } from './demo';
 import { registerWorker } from './worker';
+import { registerGc } from './gc';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -18,5 +19,6 @@ export function registerCommands(program: Command): void {
   registerStatus(program);
   registerControl(program);
   registerInspect(program);
+  registerGc(program);
   registerSchedule(program);
 }

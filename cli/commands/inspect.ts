@@ -15,8 +15,8 @@ import { CliError, usageError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { checkCampaignId } from '../../schemas/campaign-id';
 
-const refList = (refs: Record<string, ArtifactRef | undefined>) =>
-  Object.entries(refs).filter(([, r]) => r).map(([n, r]) => `${n}:${r!.sha256.slice(0, 12)}${r!.rows !== undefined ? `(${r!.rows})` : ''}`).join(' ') || '-';
+const refList = (refs: Record<string, ArtifactRef | undefined>, pruned: string[] = []) =>
+  Object.entries(refs).filter(([, r]) => r).map(([n, r]) => `${n}:${r!.sha256.slice(0, 12)}${r!.rows !== undefined ? `(${r!.rows})` : ''}${pruned.includes(r!.uri) ? '[pruned]' : ''}`).join(' ') || '-';
 
 export function registerInspect(program: Command): void {
   addConnectionOptions(program.command('history'))
@@ -32,7 +32,7 @@ export function registerInspect(program: Command): void {
       ctx.out.result(audit, () => formatTable(
         ['iter', 'step', 'attempts', 'duration', 'status', 'inputs', 'outputs'],
         rows.map((r) => [String(r.iteration), r.step, String(r.attempts ?? '-'), r.seconds === undefined ? '-' : `${r.seconds.toFixed(2)}s`,
-          r.status ?? '-', refList(r.inputs), refList(r.outputs)]),
+          r.status ?? '-', refList(r.inputs, r.pruned), refList(r.outputs, r.pruned)]),
       ));
     }));
 
