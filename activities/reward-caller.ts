@@ -20,6 +20,8 @@ export function rewardActivityCaller(workflowQueue: string): RewardActivityCalle
     try {
       handle = await client.workflow.start(REWARD_REQUEST_WORKFLOW, {
         taskQueue: workflowQueue, workflowId: call.id, args: [call],
+        // `prefloop status` reads these to say which queue a waiting request waits on (client/reward-requests.ts).
+        memo: { taskQueue: call.worker.taskQueue, activity: call.worker.activity, campaign: call.campaign },
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       });

@@ -8,6 +8,7 @@ import { campaignHandle, isRunning } from '../campaign-ops';
 import { formatIterationTable } from '../iteration-table';
 import { iterationDetail } from '../watch';
 import { ALGORITHM, ITERATION, STATUS } from '../../workflows/search-attributes';
+import { waitingRewardRequests, type WaitingRewardRequest } from '../../client/reward-requests';
 
 export interface StatusReport {
   campaign: string;
@@ -19,6 +20,8 @@ export interface StatusReport {
   summary?: CampaignSummary;
   /** Set when the campaign runs but no worker answered the status query in time. */
   note?: string;
+  /** Reward requests (reward.source.kind 'activity') that no worker has picked up yet. */
+  waiting?: WaitingRewardRequest[];
 }
 
 const QUERY_DEADLINE_MS = 5000;
@@ -27,6 +30,8 @@ export async function campaignStatus(client: Client, campaign: string): Promise<
   const { handle, info } = await campaignHandle(client, campaign);
   const report: StatusReport = { campaign, workflowStatus: info.status.name.toLowerCase() };
   if (isRunning(info)) {
+    const waiting = await waitingRewardRequests(client, campaign);
+    if (waiting.length) report.waiting = waiting;
     try {
       // A query needs a worker; without one it would wait for a long server timeout.
       const status = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<CampaignStatus>('status'));
@@ -54,6 +59,9 @@ export function formatStatus(r: StatusReport): string {
     for (const p of s.pending) lines.push(`  pending from iteration ${p.appliesFrom}: ${JSON.stringify(p.patch)}`);
     for (const c of s.changes) lines.push(`  changed from iteration ${c.appliesFrom}: ${JSON.stringify(c.patch)}`);
     if (s.fork) lines.push(`  forked from ${s.fork.campaign} iteration ${s.fork.iteration}`);
+  }
+  for (const w of r.waiting ?? []) {
+    lines.push(`  waiting for a worker on task queue '${w.taskQueue}' (reward activity '${w.activity}', scheduled ${w.since ?? '?'}, attempt ${w.attempt}): start the reward worker on that queue`);
   }
   if (r.note) lines.push(`  ${r.note}`);
   if (r.summary) {

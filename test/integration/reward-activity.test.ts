@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/common';
 import { startCampaign } from '../../client';
+import { campaignStatus, formatStatus } from '../../cli/commands/status';
 import { CampaignSpecSchema, type CampaignSpecInput } from '../../schemas/campaign';
 import { LocalArtifactStore } from '../../store/local';
 import { taskFromSpec } from '../../engine/tasks';
@@ -122,6 +123,23 @@ test('a Python worker\'s NaN (a bare NaN token, not JSON) is refused naming the 
   const failure = rootCause(await handle.result().then(() => undefined, (e: unknown) => e));
   expect(failure.nonRetryable).toBe(true);
   expect(failure.message).toMatch(/task queue 'judge-py-nan': row 1 of its answer \(id "[^"]+"\) has reward "NaN", not a finite number/);
+});
+
+test('a reward worker that starts late: the status says the campaign waits for workers on its queue, then it completes', async () => {
+  const handle = await startCampaign(temporal.client, spec('activity-late', 'judge-late', {
+    reward: { source: { kind: 'activity', taskQueue: 'judge-late', scheduleToStartTimeout: '2m' }, lengthPenalty: 0.05 },
+  }));
+  let text = '';
+  const deadline = Date.now() + 60_000;
+  while (!/waiting for a worker/.test(text) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    text = formatStatus(await campaignStatus(temporal.client, 'activity-late'));
+  }
+  expect(text).toMatch(/waiting for a worker on task queue 'judge-late' \(reward activity 'reward', scheduled .*\): start the reward worker on that queue/);
+  await nodeWorker('judge-late');
+  const summary = await handle.result();
+  expect(summary.iterations).toHaveLength(1);
+  expect((await campaignStatus(temporal.client, 'activity-late')).waiting).toBeUndefined();
 });
 
 test('no worker on the queue: the campaign fails after scheduleToStartTimeout, naming the queue', async () => {
