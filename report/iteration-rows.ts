@@ -1,12 +1,20 @@
-import type { CampaignSummary } from '../schemas/results';
+import type { CampaignSummary, EvalMetrics } from '../schemas/results';
 
 /** The per-iteration table the demo prints and the report shows; iteration 0 is pi0. */
 export interface IterationRow {
   iteration: number;
   reward: number;
+  /** Standard errors of sampled estimates (absent or 0 when exact). */
+  rewardStderr: number | null;
   kl: number;
+  klStderr: number | null;
   J: number;
   gap: number | null;
+  /** Win rate against pi0 (judged by the gold reward, or by the reward source when the task has none). */
+  winRate: number;
+  /** Mean response length in tokens, and in characters where sampled. */
+  length: number;
+  chars: number | null;
   accuracy: number | null;
   margin: number | null;
   pairs: number | null;
@@ -14,13 +22,17 @@ export interface IterationRow {
   best: boolean;
 }
 
+function evalCells(m: EvalMetrics) {
+  return {
+    reward: m.reward, rewardStderr: m.rewardStderr || null, kl: m.kl, klStderr: m.klStderr || null, J: m.J, gap: m.gap ?? null,
+    winRate: m.winRateVsInitial, length: m.responseLength, chars: m.responseChars ?? null,
+  };
+}
+
 export function iterationRows(summary: CampaignSummary): IterationRow[] {
   const rows: IterationRow[] = [{
     iteration: 0,
-    reward: summary.initial.reward,
-    kl: summary.initial.kl,
-    J: summary.initial.J,
-    gap: summary.initial.gap ?? null,
+    ...evalCells(summary.initial),
     accuracy: null,
     margin: null,
     pairs: null,
@@ -30,10 +42,7 @@ export function iterationRows(summary: CampaignSummary): IterationRow[] {
   for (const r of summary.iterations) {
     rows.push({
       iteration: r.iteration,
-      reward: r.eval.reward,
-      kl: r.eval.kl,
-      J: r.eval.J,
-      gap: r.eval.gap ?? null,
+      ...evalCells(r.eval),
       accuracy: r.train['rewards/accuracies'] ?? null,
       margin: r.train['rewards/margins'] ?? null,
       pairs: r.pairs,
@@ -44,14 +53,20 @@ export function iterationRows(summary: CampaignSummary): IterationRow[] {
   return rows;
 }
 
-export const ITERATION_COLUMNS: Array<{ key: keyof IterationRow; header: string; format: (v: number) => string }> = [
+/** A sampled estimate with its standard error ("0.1234±0.0056"), or the value alone when exact. */
+const withStderr = (v: number, se: number | null) => (se ? `${v.toFixed(4)}±${se.toFixed(4)}` : v.toFixed(4));
+
+export const ITERATION_COLUMNS: Array<{ key: keyof IterationRow; header: string; format: (v: number, row: IterationRow) => string }> = [
   { key: 'iteration', header: 'iter', format: (v) => String(v) },
-  { key: 'reward', header: 'reward', format: (v) => v.toFixed(4) },
-  { key: 'kl', header: 'KL', format: (v) => v.toFixed(4) },
+  { key: 'reward', header: 'reward', format: (v, r) => withStderr(v, r.rewardStderr) },
+  { key: 'kl', header: 'KL', format: (v, r) => withStderr(v, r.klStderr) },
   { key: 'J', header: 'J', format: (v) => v.toFixed(4) },
   { key: 'gap', header: 'gap to J*', format: (v) => v.toFixed(4) },
   { key: 'accuracy', header: 'rewards/accuracies', format: (v) => v.toFixed(3) },
   { key: 'margin', header: 'rewards/margins', format: (v) => v.toFixed(4) },
+  { key: 'winRate', header: 'win rate', format: (v) => v.toFixed(3) },
+  { key: 'length', header: 'length', format: (v) => v.toFixed(2) },
+  { key: 'chars', header: 'chars', format: (v) => v.toFixed(1) },
   { key: 'pairs', header: 'pairs', format: (v) => String(v) },
   { key: 'seconds', header: 'duration', format: (v) => `${v.toFixed(1)}s` },
 ];
@@ -60,5 +75,5 @@ export const ITERATION_COLUMNS: Array<{ key: keyof IterationRow; header: string;
 export function cellText(row: IterationRow, column: (typeof ITERATION_COLUMNS)[number]): string {
   const v = row[column.key];
   if (v === null || v === undefined || typeof v === 'boolean') return '-';
-  return column.format(v);
+  return column.format(v, row);
 }

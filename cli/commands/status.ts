@@ -54,7 +54,10 @@ export function formatStatus(r: StatusReport): string {
   if (s) {
     lines.push(`  algorithm ${s.algorithm}, iteration ${s.iteration}/${s.iterations} (${s.completed} completed), step ${s.step}`
       + (s.shards ? `, shards ${s.shardsDone}/${s.shards}` : ''));
-    if (s.best) lines.push(`  best so far: iteration ${s.best.iteration}, J ${s.best.J.toFixed(4)}`);
+    if (s.best) {
+      const more = [s.best.reward !== undefined ? `reward ${s.best.reward.toFixed(4)}` : '', s.best.winRate !== undefined ? `win rate ${s.best.winRate.toFixed(3)}` : ''].filter(Boolean);
+      lines.push(`  best so far: iteration ${s.best.iteration}, J ${s.best.J.toFixed(4)}${more.length ? `, ${more.join(', ')}` : ''}`);
+    }
     if (s.stopAfterIteration) lines.push('  stopping after the current iteration');
     for (const p of s.pending) lines.push(`  pending from iteration ${p.appliesFrom}: ${JSON.stringify(p.patch)}`);
     for (const c of s.changes) lines.push(`  changed from iteration ${c.appliesFrom}: ${JSON.stringify(c.patch)}`);

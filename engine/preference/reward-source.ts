@@ -10,6 +10,7 @@ import type { Rng } from '../sampling/rng';
 import type { RewardActivityCaller } from './activity-reward';
 import type { Task } from '../tasks/types';
 import type { Pair, Sample, ScoredSample } from './types';
+import type { PromptValue } from '../data/messages';
 
 /** What a source may read and write while it scores one iteration's samples (the rank step provides it). */
 export interface RewardContext {
@@ -62,4 +63,12 @@ export interface RewardSource {
 /** The label of a source whose rewards decide the pair. */
 export function rewardDecides(chosen: ScoredSample, rejected: ScoredSample): LabeledPair {
   return { chosen, rejected, labeler: 'reward' };
+}
+
+/**
+ * The prompt a text-reading source (a reward model directory, a reward worker) is shown: as the user wrote it on a
+ * files task (text or messages), else the task's rendering of the prompt's tokens.
+ */
+export function promptOf(ctx: RewardContext, sample: Sample): PromptValue {
+  return ctx.task.promptSource?.('train', sample.promptIndex) ?? ctx.task.render(sample.prompt);
 }

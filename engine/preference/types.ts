@@ -19,10 +19,10 @@ export interface Sample {
 /** A sample with the reward the ranking used (after any length penalty). */
 export interface ScoredSample extends Sample {
   reward: number;
-  /** What the labeler perceives (task.raterReward); the simulated human answers from it. */
-  raterReward: number;
-  /** The true gold reward, kept for diagnostics only; selection never reads it. */
-  gold: number;
+  /** What the labeler perceives (task.raterReward); the simulated human answers from it. Absent without a gold reward (files task). */
+  raterReward?: number;
+  /** The true gold reward, kept for diagnostics only; selection never reads it. Absent without one (files task). */
+  gold?: number;
 }
 
 export interface PairProvenance {

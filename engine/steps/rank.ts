@@ -53,8 +53,10 @@ export async function rank(ctx: StepContext, input: RankInput): Promise<RankOutp
   const lambda = ctx.spec.reward.lengthPenalty;
   const rater = groups.map((group) => group.map((s) => task.raterReward(s.prompt, s.response)));
   const rewards = await rewardSourceFor(ctx.spec.reward.source).score(groups, rater, rewardContext(ctx, task, stage));
+  // Without a gold reward (files task) there is nothing to keep for diagnostics.
+  const known = (s: Sample, g: number, i: number) => (task.hasGold ? { raterReward: rater[g][i], gold: task.gold(s.prompt, s.response) } : {});
   const scored: ScoredSample[] = groups.flatMap((group, g) => group.map((s, i) => ({
-    ...s, raterReward: rater[g][i], gold: task.gold(s.prompt, s.response), reward: lengthPenalized(rewards[g][i], task.responseLength(s.response), lambda),
+    ...s, ...known(s, g, i), reward: lengthPenalized(rewards[g][i], task.responseLength(s.response), lambda),
   })));
   const out: RankOutput = { scored: await ctx.store.putJsonl(keyOf(ctx, 'rank', 'scored.jsonl'), scored), labels: 0 };
   await putJson(ctx.store, outputKey, out);

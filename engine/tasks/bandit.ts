@@ -83,6 +83,7 @@ export function createBandit(config: BanditConfig, seed: number): Task {
     maxNewTokens: L,
     stopTokens: [],
     enumerable: true,
+    hasGold: true,
     featureDim: D,
     features,
     gold: (x, a) => features(x, a).reduce((s, f, k) => s + w[k] * f, 0),

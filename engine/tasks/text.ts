@@ -98,6 +98,7 @@ export function createText(config: TextConfig, seed: number): Task {
     maxNewTokens: maxWords + 1,
     stopTokens: [EOS],
     enumerable: false,
+    hasGold: true,
     featureDim: weights.length,
     features,
     gold: (x, a) => dot(weights, features(x, a)),

@@ -1,10 +1,11 @@
 /** A built-in task: prompts, a gold reward, a feature map, and the base distribution pi0 is fitted to. */
 import type { Rng } from '../sampling/rng';
+import type { PromptValue } from '../data/messages';
 
 export interface PromptResponse { prompt: number[]; response: number[] }
 
 export interface Task {
-  readonly name: 'bandit' | 'text';
+  readonly name: 'bandit' | 'text' | 'files';
   /** Model vocabulary size the task's tokens need. */
   readonly vocab: number;
   readonly trainPrompts: number[][];
@@ -14,6 +15,8 @@ export interface Task {
   readonly stopTokens: number[];
   /** True when every response of every prompt can be listed (exact KL, J and J(pi*)). */
   readonly enumerable: boolean;
+  /** False for user data (the files task): gold() and raterReward() are NaN and evaluation uses the reward source. */
+  readonly hasGold: boolean;
   /** Dimension of phi(x, a), the features the gold reward is linear in (used by the linear BT reward model). */
   readonly featureDim: number;
   /** The reward evaluation measures (J, win-rate): the task's true quality. */
@@ -31,4 +34,6 @@ export interface Task {
   /** Response length as the length penalty counts it (tokens on bandit, words on text: the stop token is not counted). */
   responseLength(response: number[]): number;
   render(tokens: number[]): string;
+  /** The prompt as the user wrote it (files task), which reward workers and reward models read; else undefined. */
+  promptSource?(split: 'train' | 'eval', index: number): PromptValue | undefined;
 }

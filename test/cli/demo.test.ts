@@ -28,7 +28,8 @@ describe('prefloop demo', () => {
     expect(header).toBeGreaterThan(-1);
     // pi0 and iteration 1, with numbers in every metric column of iteration 1.
     expect(out[header + 2]).toMatch(/^\s+0\s+-?\d+\.\d{4}\s+0\.0000\s/);
-    expect(out[header + 3]).toMatch(/^\s+1(\s+-?\d+\.\d+){6}\s+\d+\s+\d+\.\ds\s+\*$/);
+    // reward, KL, J, gap, accuracies, margins, win rate, length; no chars on the exact bandit; pairs, duration.
+    expect(out[header + 3]).toMatch(/^\s+1(\s+-?\d+\.\d+){8}\s+-\s+\d+\s+\d+\.\ds\s+\*$/);
     const report = /^report: (.+\.html)$/m.exec(first.stdout)?.[1];
     expect(report && fs.readFileSync(report, 'utf8')).toMatch(/<svg[\s\S]*gap to J\*/i);
     expect(fs.existsSync(path.join(home, 'temporal.sqlite'))).toBe(true);

@@ -93,7 +93,7 @@ async function expectScoredByWorker(campaign: string, input: CampaignSpecInput):
     expect(r.reward).toBeCloseTo(expected, 12);
   }
   // The worker's rule is not the task's gold reward: the rewards really came from it.
-  expect(rows.some((r) => Math.abs(r.reward - r.gold) > 1e-6)).toBe(true);
+  expect(rows.some((r) => Math.abs(r.reward - r.gold!) > 1e-6)).toBe(true);
 }
 
 test('the activities start the workflow that workflows/ defines', () => {

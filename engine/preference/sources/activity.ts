@@ -4,13 +4,13 @@
  */
 import type { RewardSourceSpec } from '../../../schemas/campaign';
 import { activityRewards } from '../activity-reward';
-import { rewardDecides, type RewardSource } from '../reward-source';
+import { promptOf, rewardDecides, type RewardSource } from '../reward-source';
 
 export function activitySource(spec: Extract<RewardSourceSpec, { kind: 'activity' }>): RewardSource {
   return {
     async score(groups, _rater, ctx) {
       const flat = groups.flat();
-      const rows = flat.map((s) => ({ id: `${s.promptIndex}:${s.sampler}:${s.index}`, prompt: ctx.task.render(s.prompt), response: ctx.task.render(s.response) }));
+      const rows = flat.map((s) => ({ id: `${s.promptIndex}:${s.sampler}:${s.index}`, prompt: promptOf(ctx, s), response: ctx.task.render(s.response) }));
       const call = { store: ctx.store, campaign: ctx.campaign, iteration: ctx.iteration, step: 'rank', caller: ctx.rewardActivity };
       const scores = await activityRewards(call, rows, spec);
       let at = 0;

@@ -68,7 +68,7 @@ export function btModelSource(spec: BtModelSpec): RewardSource {
       return spec.model === 'neural' ? neuralScores(spec, prefs, groups, ctx) : linearScores(spec, prefs, groups, ctx);
     },
     label(chosen, rejected, rng) {
-      const keep = askOracle(chosen.raterReward, rejected.raterReward, spec.oracleTemperature, rng);
+      const keep = askOracle(chosen.raterReward!, rejected.raterReward!, spec.oracleTemperature, rng);
       return keep ? { chosen, rejected, labeler: 'bt-oracle' } : { chosen: rejected, rejected: chosen, labeler: 'bt-oracle' };
     },
   };

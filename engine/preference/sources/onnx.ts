@@ -7,7 +7,7 @@
 import type { RewardSourceSpec } from '../../../schemas/campaign';
 import { checkOnnxRewardFiles, loadOnnxRewardModel, retokenizerFor } from '../onnx-reward';
 import { checkOnnxRewardDir, isRewardModelDir, loadOnnxRewardModelDir } from '../onnx-reward-dir';
-import { rewardDecides, type RewardContext, type RewardSource } from '../reward-source';
+import { promptOf, rewardDecides, type RewardContext, type RewardSource } from '../reward-source';
 import type { Sample } from '../types';
 
 type OnnxSpec = Extract<RewardSourceSpec, { kind: 'onnx' }>;
@@ -16,7 +16,7 @@ async function flatScores(spec: OnnxSpec, flat: Sample[], ctx: RewardContext): P
   const root = ctx.store.root;
   if (await isRewardModelDir(root, spec.model)) {
     const model = await loadOnnxRewardModelDir(root, spec.model, { threads: ctx.threads });
-    return model.score(flat.map((s) => ({ prompt: ctx.task.render(s.prompt), response: ctx.task.render(s.response) })));
+    return model.score(flat.map((s) => ({ prompt: promptOf(ctx, s), response: ctx.task.render(s.response) })));
   }
   const retokenizer = spec.tokenizer ? await retokenizerFor(root, spec.tokenizer, (ids) => ctx.task.render(ids)) : undefined;
   const model = await loadOnnxRewardModel(root, spec.model, { threads: ctx.threads, padId: retokenizer?.padId });

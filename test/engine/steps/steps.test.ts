@@ -120,7 +120,7 @@ describe('step functions', () => {
     expect((await model('neural-worker'))!.sha256).toBe((await model('neural-inline'))!.sha256);
     // The rewards are the model's, not the rater's: they differ from raterReward on some sample.
     const scored = await rows<ScoredSample>(store, ranked.scored);
-    expect(scored.some((r) => Math.abs(r.reward - r.raterReward) > 1e-6)).toBe(true);
+    expect(scored.some((r) => Math.abs(r.reward - r.raterReward!) > 1e-6)).toBe(true);
     expect(await store.find({ campaign: 'neural-inline', iteration: 1, step: 'rank', name: 'reward-model.json' })).toBeUndefined();
   });
 
