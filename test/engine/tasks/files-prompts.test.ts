@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadPromptSet } from '../../../engine/tasks/files-prompts';
+import { loadFilesTask } from '../../../engine/tasks/files';
 import { loadChatTemplate } from '../../../engine/tokenizer/chat-template';
 import { loadHfTokenizerFromDir } from '../../../engine/tokenizer/hf';
 
@@ -48,5 +49,31 @@ describe('files task prompts', () => {
     write('c.jsonl', [{ prompt: [{ role: 'user', content: 'Hi?' }] }]);
     const noTemplate = { ...(await policy(64, 8)), template: undefined };
     await expect(loadPromptSet(root, 'task.prompts', 'inputs/c.jsonl', noTemplate)).rejects.toThrow(/c\.jsonl:1: the prompt is a conversation but .* has no chat template/);
+  });
+});
+
+describe('files task', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-files-task-'));
+  fs.mkdirSync(path.join(root, 'inputs'));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('holds the rendered prompt ids and the prompts as written; no gold, no base distribution; lengths without the stop token', async () => {
+    fs.writeFileSync(path.join(root, 'inputs', 'train.jsonl'), '{"prompt": [{"role": "user", "content": "Hi?"}]}\n{"prompt": [{"role": "user", "content": "Why?"}]}\n');
+    fs.writeFileSync(path.join(root, 'inputs', 'eval.jsonl'), '{"prompt": [{"role": "user", "content": "How?"}]}\n');
+    const tokenizer = await loadHfTokenizerFromDir(MODEL);
+    const policy = { tokenizer, template: await loadChatTemplate(MODEL), modelDir: MODEL, context: 64, maxNewTokens: 8 };
+    const task = await loadFilesTask(root, { prompts: 'inputs/train.jsonl', evalPrompts: 'inputs/eval.jsonl' }, policy, [tokenizer.eosId]);
+    expect(task.trainPrompts).toHaveLength(2);
+    expect(task.evalPrompts).toHaveLength(1);
+    expect(task.promptSource!('train', 1)).toEqual([{ role: 'user', content: 'Why?' }]);
+    expect(task.promptSource!('eval', 0)).toEqual([{ role: 'user', content: 'How?' }]);
+    expect(task.hasGold).toBe(false);
+    expect(task.vocab).toBe(tokenizer.vocabSize);
+    expect(task.maxNewTokens).toBe(8);
+    const answer = [...tokenizer.encode('Blue.'), tokenizer.eosId];
+    expect(task.responseLength(answer)).toBe(answer.length - 1);
+    expect(task.render(answer)).toBe('Blue.');
+    expect(() => task.baseSamples({} as never, 1)).toThrow(/pi0 is the given model/);
+    expect(() => task.features([], [])).toThrow(/has no gold reward; use reward\.source\.kind onnx or activity/);
   });
 });
