@@ -5,7 +5,24 @@
  */
 import type { LossName, Provider } from '../../schemas/campaign';
 
-/** A model config with every size resolved (vocab taken from the task's tokenizer). */
+/** The decoder families (one file each beside gpt.ts); the built-in model is 'gpt2'. */
+export const MODEL_FAMILIES = ['gpt2', 'llama', 'qwen2', 'mistral'] as const;
+export type ModelFamilyName = (typeof MODEL_FAMILIES)[number];
+
+/** Llama 3.x's `rope_scaling` (rope_type 'llama3'): long wavelengths are slowed by `factor`, a band in between is blended. */
+export interface Llama3RopeScaling {
+  type: 'llama3';
+  factor: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+  originalContext: number;
+}
+
+/**
+ * A model config with every size resolved (vocab taken from the task's tokenizer, or from config.json for a
+ * Hugging Face model). The optional fields belong to the Hugging Face families; absent, they take the built-in
+ * GPT's values, so a built-in config is one of `family` 'gpt2' as before.
+ */
 export interface ResolvedModelConfig {
   vocab: number;
   dModel: number;
@@ -13,6 +30,27 @@ export interface ResolvedModelConfig {
   heads: number;
   context: number;
   tiedHead: boolean;
+  /** Absent: 'gpt2' (the built-in decoder). */
+  family?: ModelFamilyName;
+  /** Where `context` comes from, named in length errors (e.g. "config.json max_position_embeddings"). */
+  contextSource?: string;
+  /** Key/value heads (grouped-query attention); absent: `heads`. */
+  kvHeads?: number;
+  /** Per-head width; absent: dModel / heads. */
+  headDim?: number;
+  /** MLP hidden width; absent: 4 * dModel. */
+  intermediate?: number;
+  /** Epsilon of LayerNorm (gpt2) or RMSNorm (llama-like); absent: 1e-5. */
+  normEps?: number;
+  /** Rotary embedding base (llama-like). */
+  ropeTheta?: number;
+  ropeScaling?: Llama3RopeScaling;
+  /** Biases on the q/k/v projections (qwen2; llama's attention_bias), on the output projection, on the MLP. */
+  qkvBias?: boolean;
+  outBias?: boolean;
+  mlpBias?: boolean;
+  /** Std of the normal init of matrices (config.json initializer_range); absent: 0.02. */
+  initStd?: number;
 }
 
 export interface NamedTensor {

@@ -45,7 +45,7 @@ export function checkSequences(config: ResolvedModelConfig, prompts: number[][],
     if (p.length === 0) throw new InvalidInputError(`prompts[${i}] is empty; every prompt needs at least one token (e.g. a BOS token) to condition on`);
     const total = p.length + responses[i].length;
     if (total > config.context) {
-      throw new InvalidInputError(`row ${i}: prompt (${p.length}) + ${what} (${responses[i].length}) = ${total} tokens exceeds the model context of ${config.context}; shorten it or raise model.context`);
+      throw new InvalidInputError(`row ${i}: prompt (${p.length}) + ${what} (${responses[i].length}) = ${total} tokens exceeds the model context of ${config.context}${config.contextSource ? ` (${config.contextSource})` : ''}; shorten it${config.contextSource ? '' : ' or raise model.context'}`);
     }
   });
 }

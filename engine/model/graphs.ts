@@ -12,7 +12,7 @@
  */
 import { Graph, type Tensor } from '../onnx';
 import type { ResolvedModelConfig } from './api';
-import { attentionBias, declareParams, headDim, lmLogits, parameterSpecs, trunk, validateConfig, type FloatType, type Head, type LayerCache, type ParamSpec, type Params } from './gpt';
+import { attentionBias, cacheShape, declareParams, lmLogits, parameterSpecs, trunk, validateConfig, type FloatType, type Head, type LayerCache, type ParamSpec, type Params } from './gpt';
 import { preferenceLoss, assertLossName } from './losses';
 import { adamw, clipByGlobalNorm, declareOptimizerInputs } from './optim';
 
@@ -28,7 +28,7 @@ export const gradName = (name: string) => `grad.${name}`;
 /**
  * Decode graph with KV cache, named as Optimum exports decoders:
  * input_ids [batch, seq], attention_mask [batch, past+seq], position_ids [batch, seq],
- * past_key_values.N.key|value [batch, heads, past, headDim] -> logits [batch, seq, vocab], present.N.key|value.
+ * past_key_values.N.key|value [batch, kvHeads, past, headDim] -> logits [batch, seq, vocab], present.N.key|value.
  * Prefill feeds past tensors with a 0-length past dimension.
  */
 export function buildDecodeGraph(config: ResolvedModelConfig): Graph {
@@ -39,8 +39,9 @@ export function buildDecodeGraph(config: ResolvedModelConfig): Graph {
   const attentionMask = g.input('attention_mask', 'int64', ['batch_size', 'total_sequence_length']);
   const positionIds = g.input('position_ids', 'int64', ['batch_size', 'sequence_length']);
   const past: LayerCache[] = [];
+  const cache = cacheShape(config);
   for (let l = 0; l < config.layers; l++) {
-    const shape = ['batch_size', config.heads, 'past_sequence_length', headDim(config)];
+    const shape = ['batch_size', cache.heads, 'past_sequence_length', cache.headDim];
     past.push({
       key: g.input(`past_key_values.${l}.key`, 'float32', shape),
       value: g.input(`past_key_values.${l}.value`, 'float32', shape),

@@ -1,6 +1,6 @@
 /** The model family: GPT definition, graphs, and the ORT-backed policy and reward runtimes. */
 export * from './api';
-export { initPolicy, initRewardModel, initWeights, parameterSpecs, zerosLike, validateConfig, headDim } from './gpt';
+export { initPolicy, initRewardModel, initWeights, parameterSpecs, zerosLike, validateConfig, headDim, kvHeads, cacheShape, familyOf } from './gpt';
 export type { Head, ParamSpec } from './gpt';
 export {
   buildDecodeGraph, buildScoreGraph, buildSftGraph, buildPreferenceGraph, buildRewardScoreGraph, buildBradleyTerryGraph, PAIR_METRICS,

@@ -11,7 +11,7 @@ import type {
   NamedTensors, PolicyRuntime, PreferenceBatch, PreferenceHyper, PreferenceStepInput, PreferenceStepMetrics, ResolvedModelConfig, RuntimeOptions, SampleOptions, SftBatch, TrainState,
 } from './api';
 import { checkSequences, checkTokens, int64, packPrompts, packSequences, scoreInChunks } from './batch';
-import { headDim, parameterSpecs, validateConfig } from './gpt';
+import { cacheShape, parameterSpecs, validateConfig } from './gpt';
 import { optimizerStep, microBatchRanges, type MicroBatch, type TrainGraphs } from './accumulate';
 import { buildDecodeGraph, buildOptimizerGraph, buildPreferenceGraph, buildScoreGraph, buildSftGraph, PAIR_METRICS } from './graphs';
 import { assertLossName } from './losses';
@@ -41,7 +41,7 @@ function checkSampleOptions(config: ResolvedModelConfig, prompts: number[][], o:
   prompts.forEach((p, i) => {
     if (p.length === 0) throw new InvalidInputError(`prompts[${i}] is empty; every prompt needs at least one token (e.g. a BOS token) to condition on`);
     if (p.length + o.maxNewTokens > config.context) {
-      throw new InvalidInputError(`prompts[${i}]: ${p.length} prompt tokens + maxNewTokens ${o.maxNewTokens} exceeds the model context of ${config.context}; lower sampling.maxNewTokens or raise model.context`);
+      throw new InvalidInputError(`prompts[${i}]: ${p.length} prompt tokens + maxNewTokens ${o.maxNewTokens} exceeds the model context of ${config.context}${config.contextSource ? ` (${config.contextSource})` : ''}; lower sampling.maxNewTokens${config.contextSource ? ' or shorten the prompt' : ' or raise model.context'}`);
     }
   });
 }
@@ -62,8 +62,8 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
     checkTokens(prompts, frozen.vocab, 'prompts');
     checkSampleOptions(frozen, prompts, o);
     const rows = prompts.length;
-    const { vocab, heads, layers } = frozen;
-    const hd = headDim(frozen);
+    const { vocab, layers } = frozen;
+    const { heads, headDim: hd } = cacheShape(frozen);
     const batch = packPrompts(prompts);
     const weightFeeds = tensorFeeds(weights);
     const rngs = prompts.map((_, r) => rngFor(o.seed, r));

@@ -367,6 +367,14 @@ export class Graph {
     return this.unary('Sqrt', x, (g, y) => this.div(this.mul(g, 0.5), y));
   }
 
+  sin(x: Tensor): Tensor {
+    return this.unary('Sin', x, (g) => this.mul(g, this.cos(x)));
+  }
+
+  cos(x: Tensor): Tensor {
+    return this.unary('Cos', x, (g) => this.neg(this.mul(g, this.sin(x))));
+  }
+
   tanh(x: Tensor): Tensor {
     return this.unary('Tanh', x, (g, y) => this.mul(g, this.sub(1, this.mul(y, y))));
   }
