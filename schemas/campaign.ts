@@ -39,9 +39,9 @@ export const PolicySchema = z.discriminatedUnion('source', [
     model: ModelConfigSchema.prefault({}).describe('Size of the built-in decoder.'),
   }),
   z.strictObject({
-    source: z.literal('onnx').describe('Bring your own decoder.'),
-    decoder: filePath.describe('Optimum-exported decoder with KV cache (input_ids, attention_mask, position_ids, past_key_values.N.*).'),
-    tokenizer: filePath.describe('tokenizer.json of the decoder.'),
+    source: z.literal('hf').describe('A Hugging Face decoder (model_type gpt2, llama, qwen2 or mistral), sampled, scored and trained as it is: pi0 is the model itself (no SFT).'),
+    path: filePath.describe('The model directory, under the artifact store\'s root and written relative to it (models/smollm2 for <store root>/models/smollm2): config.json, model.safetensors or shards with model.safetensors.index.json (F32, F16 or BF16), tokenizer.json, tokenizer_config.json, and optionally generation_config.json (stop tokens) and a chat template. A path leaving the root is refused.'),
+    chatTemplate: z.boolean().default(true).describe('Give each task prompt to the model as a user message through its chat template with the generation prompt (when it has a template); false feeds the plain text after the BOS token.'),
   }),
 ]);
 

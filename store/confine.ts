@@ -37,7 +37,7 @@ export async function assertRealpathInside(realRoot: string, p: string, shown: s
 }
 
 /**
- * Resolve a path written in a spec (task.prompts, policy.decoder, ...) against `root`. Relative paths are
+ * Resolve a path written in a spec (task.prompts, policy.path, ...) against `root`. Relative paths are
  * relative to the root; absolute ones must already lie inside it. Returns the real absolute path.
  */
 export async function resolveUserPath(root: string, p: string): Promise<string> {
@@ -47,4 +47,33 @@ export async function resolveUserPath(root: string, p: string): Promise<string> 
   const abs = path.resolve(realRoot, p);
   if (!isInside(realRoot, abs)) throw new PathEscapeError(p, realRoot, `it points outside the root (${abs})`);
   return assertRealpathInside(realRoot, abs, p);
+}
+
+/** realpath of the longest existing prefix of `p` (synchronous twin of realpathOfExisting). */
+function realpathOfExistingSync(p: string): string {
+  const tail: string[] = [];
+  let cur = p;
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(cur), ...tail.reverse());
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      const parent = path.dirname(cur);
+      if (parent === cur) throw e;
+      tail.push(path.basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+/** resolveUserPath without awaiting: for callers that must stay synchronous (building a task from a spec). */
+export function resolveUserPathSync(root: string, p: string): string {
+  const realRoot = fs.realpathSync(root);
+  if (typeof p !== 'string' || p.length === 0) throw new PathEscapeError(String(p), realRoot, 'it is empty');
+  if (p.includes('\0')) throw new PathEscapeError(p, realRoot, 'it contains a NUL byte');
+  const abs = path.resolve(realRoot, p);
+  if (!isInside(realRoot, abs)) throw new PathEscapeError(p, realRoot, `it points outside the root (${abs})`);
+  const real = realpathOfExistingSync(abs);
+  if (!isInside(realRoot, real)) throw new PathEscapeError(p, realRoot, `it resolves to ${real}, outside the root`);
+  return real;
 }

@@ -58,7 +58,7 @@ function gpt2Config(r: ConfigReader): ResolvedModelConfig {
     layers: r.int('n_layer'),
     heads: r.int('n_head'),
     context,
-    contextSource: `${r.source} n_positions`,
+    contextSource: `config.json n_positions`,
     tiedHead: r.bool('tie_word_embeddings', true),
     intermediate: r.json.n_inner === null || r.json.n_inner === undefined ? undefined : r.int('n_inner'),
     normEps: r.num('layer_norm_epsilon', 1e-5),
@@ -110,7 +110,7 @@ function llamaLikeConfig(r: ConfigReader, family: 'llama' | 'qwen2' | 'mistral')
     headDim: r.int('head_dim', dModel / heads),
     intermediate: r.int('intermediate_size'),
     context: maxPositions,
-    contextSource: `${r.source} max_position_embeddings`,
+    contextSource: `config.json max_position_embeddings`,
     tiedHead: r.bool('tie_word_embeddings', false),
     normEps: r.num('rms_norm_eps', 1e-6),
     ropeTheta: theta,
@@ -128,7 +128,7 @@ function llamaLikeConfig(r: ConfigReader, family: 'llama' | 'qwen2' | 'mistral')
     const w = r.int('sliding_window');
     if (w < config.context) {
       config.context = w;
-      config.contextSource = `${r.source} sliding_window: prefloop runs ${family} only on sequences that fit in one attention window`;
+      config.contextSource = `config.json sliding_window: prefloop runs ${family} only on sequences that fit in one attention window`;
     }
   }
   return config;

@@ -52,10 +52,13 @@ function idList(value: unknown, vocab: number, where: string): number[] | undefi
   return list as number[];
 }
 
-/** Float32 bytes of the weights, and what a training step holds at least (weights, gradients, two AdamW moments). */
+/**
+ * Float32 bytes of the weights, and what training holds at least: weights, gradients, two AdamW moments and the
+ * reference policy's weights, five float32 copies (as engine/resources/estimate.ts counts the built-in policy).
+ */
 export function hfMemoryEstimate(config: ResolvedModelConfig): { parameters: number; weightsBytes: number; trainingBytes: number } {
   const parameters = parameterSpecs(config, 'lm').reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
-  return { parameters, weightsBytes: parameters * 4, trainingBytes: parameters * 16 };
+  return { parameters, weightsBytes: parameters * 4, trainingBytes: parameters * 20 };
 }
 
 const GiB = 2 ** 30;
@@ -68,7 +71,7 @@ export function checkModelFits(model: HfModel, purpose: 'inference' | 'training'
   const est = hfMemoryEstimate(model.config);
   const need = purpose === 'training' ? est.trainingBytes : est.weightsBytes;
   if (need > totalBytes * 0.9) {
-    const what = purpose === 'training' ? '16 bytes per parameter: float32 weights, gradients and two AdamW moments' : '4 bytes per parameter: float32 weights';
+    const what = purpose === 'training' ? '20 bytes per parameter: float32 weights, gradients, two AdamW moments and the reference' : '4 bytes per parameter: float32 weights';
     throw new InvalidInputError(`${model.dir}: ${(est.parameters / 1e6).toFixed(1)}M parameters need at least ${(need / GiB).toFixed(2)} GiB for ${purpose} (${what}, before activations), more than 90% of this machine's ${(totalBytes / GiB).toFixed(2)} GiB; use a smaller model or a machine with more memory`);
   }
 }

@@ -45,8 +45,14 @@ export async function readRows<T>(store: ArtifactStore, refs: ArtifactRef[]): Pr
 }
 
 export function resolvedModelConfig(spec: CampaignSpec, task: Task): ResolvedModelConfig {
-  if (spec.policy.source !== 'builtin') {
-    throw new InvalidInputError("policy.source 'onnx': the built-in tasks train the built-in decoder; set policy.source to 'builtin'");
+  if (spec.policy.source === 'hf') {
+    // The task was re-tokenized for the model (tasks/hf-text.ts) and carries its config; length checks happen per call.
+    if (!task.model) throw new Error('internal: policy.source hf needs the task built for the model (taskFromSpec with the store root)');
+    const longest = Math.max(...task.trainPrompts.concat(task.evalPrompts).map((p) => p.length));
+    if (longest + task.maxNewTokens > task.model.context) {
+      throw new InvalidInputError(`sampling.maxNewTokens: the longest prompt (${longest} tokens) + ${task.maxNewTokens} new tokens exceeds the model's context of ${task.model.context} (${task.model.contextSource}); lower sampling.maxNewTokens`);
+    }
+    return task.model;
   }
   const m = spec.policy.model;
   if (m.vocab !== 0 && m.vocab !== task.vocab) {
@@ -60,7 +66,7 @@ export function resolvedModelConfig(spec: CampaignSpec, task: Task): ResolvedMod
 }
 
 export function taskOf(ctx: StepContext): Task {
-  return taskFromSpec(ctx.spec);
+  return taskFromSpec(ctx.spec, ctx.store.root);
 }
 
 /**
@@ -68,7 +74,7 @@ export function taskOf(ctx: StepContext): Task {
  * for the call and given back after it, however it ends (see policy-runtimes.ts). ctx.compute says on which thread.
  */
 export async function withPolicyRuntime<T>(ctx: StepContext, fn: (runtime: PolicyRuntime) => Promise<T>): Promise<T> {
-  const config = resolvedModelConfig(ctx.spec, taskFromSpec(ctx.spec));
+  const config = resolvedModelConfig(ctx.spec, taskOf(ctx));
   const { provider, fallback, threads } = ctx.spec.execution;
   const runtime = await leasePolicyRuntime(config, { provider, fallback, threads }, ctx.compute ?? 'inline');
   try {

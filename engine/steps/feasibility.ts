@@ -1,6 +1,7 @@
 /**
- * The checks of a campaign spec that need no compute: a spec the built-in steps cannot run (policy.source 'onnx',
- * task 'files', offline.pairs, a model context too small for the task, an execution provider that cannot load with fallback
+ * The checks of a campaign spec that need no compute: a spec the built-in steps cannot run (a Hugging Face policy
+ * that is missing, malformed or too large for the machine, or on a task other than 'text'; task 'files',
+ * offline.pairs, a model context too small for the task, an execution provider that cannot load with fallback
  * 'none', an etaSchedule that does not decrease) fails here, at the start of setup, before prompt pools are written
  * or pi0 is trained, instead of minutes later in the step that first trips on it. Each check throws the same
  * InvalidInputError (or ProviderUnavailableError) that the step would, so the message names the field and the fix.
@@ -18,12 +19,24 @@ import { InvalidInputError } from '../errors';
 import { resolvedModelConfig } from './common';
 import { checkResources, checkWorkFits } from '../resources/refuse';
 import type { IterationPlan } from '../plans/types';
+import { checkModelFits } from '../checkpoint/hf-model';
+import { policyModelDir } from '../tasks';
+
+/** A Hugging Face policy: a reward model the built-in steps cannot build for it, and memory for training. */
+function checkHfPolicy(spec: CampaignSpec, storeRoot: string | undefined): void {
+  const source = spec.reward.source;
+  if (source.kind === 'bt-model' && source.model === 'neural') {
+    throw new InvalidInputError("reward.source.model 'neural': the neural Bradley-Terry reward model is built on the built-in decoder's trunk; with policy.source hf use reward.source.model 'linear' or another reward source");
+  }
+  checkModelFits(policyModelDir(spec, storeRoot).model, 'training');
+}
 
 export async function checkFeasible(spec: CampaignSpec, storeRoot?: string): Promise<void> {
   if (spec.offline.pairs) throw new InvalidInputError('offline.pairs: a user file of offline pairs is not supported by the built-in tasks; use offline.prompts');
   // Sizes first: building the task's prompt pools or the policy is itself what an oversized spec cannot afford.
   checkResources(spec, { storeRoot });
-  const task = taskFromSpec(spec);
+  if (spec.policy.source === 'hf') checkHfPolicy(spec, storeRoot);
+  const task = taskFromSpec(spec, storeRoot);
   const source = rewardSourceFor(spec.reward.source);
   if (storeRoot !== undefined) await source.checkFiles?.(storeRoot);
   resolvedModelConfig(spec, task);

@@ -1,6 +1,6 @@
 /**
- * setup (iteration 0): the task's prompt pools, pi0 by SFT on the task's base distribution, and D_off when the
- * plan has one. pi0's evaluation is not here: callers run the evaluate step for iteration 0 (see SetupOutput).
+ * setup (iteration 0): the task's prompt pools, pi0 by SFT on the task's base distribution (or, for a Hugging Face
+ * policy, the model itself: hf-policy.ts), and D_off when the plan has one. pi0's evaluation is not here: callers run the evaluate step for iteration 0 (see SetupOutput).
  * pi0 is cached across campaigns under `task-cache`, keyed by everything it depends on (task, seed, model, SFT
  * settings, model family), so campaigns on the same task share it.
  */
@@ -13,6 +13,7 @@ import { initialPolicyWeights, MODEL_FAMILY, rngFor, streamId } from './engine-p
 import { checkFeasible } from './feasibility';
 import { StepsPerCall } from './steps-per-call';
 import { filter } from './filter';
+import { importHfPolicy } from './hf-policy';
 import { rank } from './rank';
 import { sampleShard } from './sample-shard';
 import type { SetupOutput, StepContext } from './types';
@@ -63,7 +64,7 @@ export async function setup(ctx0: StepContext): Promise<SetupOutput> {
   const promptRows = (prompts: number[][]) => prompts.map((prompt, index) => ({ index, prompt, text: task.render(prompt) }));
   const trainPrompts = await ctx.store.putJsonl(keyOf(ctx, 'setup', 'train-prompts.jsonl'), promptRows(task.trainPrompts));
   const evalPrompts = await ctx.store.putJsonl(keyOf(ctx, 'setup', 'eval-prompts.jsonl'), promptRows(task.evalPrompts));
-  const pi0 = await trainInitialPolicy(ctx);
+  const pi0 = ctx.spec.policy.source === 'hf' ? await importHfPolicy(ctx) : await trainInitialPolicy(ctx);
   const out: SetupOutput = { pi0, trainPrompts, evalPrompts };
   if (setupPlan(ctx.spec).offlinePrompts > 0) {
     // D_off: the same sample -> rank -> filter steps, at iteration 0, on pi0.

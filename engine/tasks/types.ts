@@ -1,4 +1,5 @@
 /** A built-in task: prompts, a gold reward, a feature map, and the base distribution pi0 is fitted to. */
+import type { ResolvedModelConfig } from '../model/api';
 import type { Rng } from '../sampling/rng';
 import type { PromptValue } from '../data/messages';
 
@@ -36,4 +37,6 @@ export interface Task {
   render(tokens: number[]): string;
   /** The prompt as the user wrote it (files task), which reward workers and reward models read; else undefined. */
   promptSource?(split: 'train' | 'eval', index: number): PromptValue | undefined;
+  /** The model the task's token ids belong to, when the task was re-tokenized for a Hugging Face policy (hf-text.ts). */
+  readonly model?: ResolvedModelConfig;
 }

@@ -55,7 +55,7 @@ export function createChatTemplate(text: string, config: Record<string, unknown>
   };
 }
 
-function templateOfConfig(value: unknown, file: string): string | undefined {
+export function templateOfConfig(value: unknown, file: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) {

@@ -43,14 +43,14 @@ async function expectInputError(fn: () => unknown, message: RegExp, name = 'Inva
   return err;
 }
 
-const onnxPolicy = tinySpec({ policy: { source: 'onnx', decoder: 'decoder.onnx', tokenizer: 'tokenizer.json' } });
+const hfOnBandit = tinySpec({ policy: { source: 'hf', path: 'models/tiny' } });
 const filesTask = tinySpec({ task: { name: 'files', prompts: 'p.jsonl', evalPrompts: 'e.jsonl' } });
 const shortContext = tinySpec({ policy: { source: 'builtin', model: { dModel: 16, layers: 1, heads: 2, context: 4 } } });
 const cudaNoFallback = tinySpec({ execution: { provider: 'cuda', fallback: 'none' } });
 
 describe('spec errors of the steps', () => {
-  it('policy.source onnx names the field and the fix', async () => {
-    await expectInputError(() => resolvedModelConfig(onnxPolicy, taskFromSpec(onnxPolicy)), /policy\.source 'onnx'.*set policy\.source to 'builtin'/);
+  it('a Hugging Face policy on the bandit task names task.name and the fix', async () => {
+    await expectInputError(() => taskFromSpec(hfOnBandit, '/tmp'), /^task\.name 'bandit': with policy\.source hf .*set task\.name to 'text'/);
   });
 
   it('a model context too short for the task names policy.model.context', async () => {
@@ -140,7 +140,7 @@ describe('across the worker-thread boundary', () => {
 
 describe('checkFeasible: the checks setup runs before any compute', () => {
   it.each([
-    ['policy.source onnx', onnxPolicy, /policy\.source 'onnx'/, 'InvalidInputError'],
+    ['policy.source hf on the bandit task', hfOnBandit, /task\.name 'bandit'/, 'InvalidInputError'],
     ['a files task', filesTask, /task\.name 'files'/, 'InvalidInputError'],
     ['a file of offline pairs', tinySpec({ offline: { pairs: 'inputs/pairs.jsonl' } }), /^offline\.pairs: .*use offline\.prompts/, 'InvalidInputError'],
     ['a context too small', shortContext, /raise policy\.model\.context/, 'InvalidInputError'],

@@ -118,7 +118,7 @@ test('a missing or corrupt artifact fails the step clearly, once, and loses noth
 
 test('engine input errors become non-retryable failures, also when only their name crossed a worker thread', () => {
   const cases: Array<[Error, string]> = [
-    [new InvalidInputError("policy.source 'onnx': set policy.source to 'builtin'"), INVALID_INPUT],
+    [new InvalidInputError('policy.path: models/absent: no such model directory'), INVALID_INPUT],
     [new CheckpointFormatError('store://c/x.safetensors: not a valid safetensors file'), ARTIFACT_CORRUPT],
     [new ProviderUnavailableError('cuda', new Error('no libcuda')), PROVIDER_UNAVAILABLE],
   ];
@@ -154,8 +154,8 @@ test('engine input errors become non-retryable failures, also when only their na
 
 describe('a spec the engine cannot run fails at setup, once, naming the field and the fix', () => {
   const cases: Array<[string, Partial<CampaignSpecInput>, string, RegExp]> = [
-    ['onnx-policy', { policy: { source: 'onnx', decoder: 'decoder.onnx', tokenizer: 'tokenizer.json' } }, INVALID_INPUT,
-      /policy\.source 'onnx'.*set policy\.source to 'builtin'/],
+    ['hf-policy-missing', { policy: { source: 'hf', path: 'models/absent' }, task: { name: 'text' } }, INVALID_INPUT,
+      /^policy\.path: .*models\/absent: no such model directory/],
     // Premise: the CPU build of onnxruntime-node is installed, so the CUDA provider cannot load here.
     ['cuda-no-fallback', { execution: { provider: 'cuda', fallback: 'none' } }, PROVIDER_UNAVAILABLE,
       /execution provider 'cuda' cannot load.*set execution\.fallback: cpu/],

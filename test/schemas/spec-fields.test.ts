@@ -112,7 +112,7 @@ test('the table covers every section of the spec, including every union variant'
   expect([...sections].sort()).toEqual(['algorithm', 'budget', 'evaluation', 'execution', 'iterations', 'name', 'offline', 'pairs', 'policy',
     'reference', 'rejectionSampling', 'reward', 'sampling', 'seed', 'task', 'update'].sort());
   const variants = new Set(fields.flatMap((f) => f.when.map((w) => `${w.path.join('.')}=${w.value}`)));
-  expect([...variants].sort()).toEqual(['policy.source=builtin', 'policy.source=onnx', 'reward.source.kind=activity', 'reward.source.kind=bt-model', 'reward.source.kind=bt-oracle',
+  expect([...variants].sort()).toEqual(['policy.source=builtin', 'policy.source=hf', 'reward.source.kind=activity', 'reward.source.kind=bt-model', 'reward.source.kind=bt-oracle',
     'reward.source.kind=onnx', 'task.name=bandit', 'task.name=files', 'task.name=text'].sort());
   expect(fields.length).toBeGreaterThan(70);
 });

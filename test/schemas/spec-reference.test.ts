@@ -14,5 +14,5 @@ test('the reference lists every field with its type and default', () => {
   for (const f of specFields()) expect(table).toContain(`| \`${f.path.join('.')}\` |`);
   expect(table).toContain('| `update.loss` | `sigmoid` \\| `robust` \\| `ipo` \\| `hinge` \\| `sigmoid_norm` | `sigmoid` |');
   expect(table).toContain('| `sampling.topP` | number in (0, 1] | `1` |');
-  expect(table).toContain('| `policy.decoder` | non-empty string | **required** | *(policy.source = onnx)*');
+  expect(table).toContain('| `policy.path` | non-empty string | **required** | *(policy.source = hf)*');
 });

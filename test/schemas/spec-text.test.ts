@@ -65,9 +65,9 @@ execution: { taskQueues: { gpu: q } }
   });
 
   test('a wrong or missing union tag names the allowed variants', () => {
-    const err = specError(() => parseCampaignSpec({ policy: { source: 'hf' }, task: { vocab: 3 }, reward: { source: { kind: 'human' } } }));
+    const err = specError(() => parseCampaignSpec({ policy: { source: 'onnx' }, task: { vocab: 3 }, reward: { source: { kind: 'human' } } }));
     expect(err.issues).toEqual([
-      { path: 'policy.source', message: 'got "hf" (allowed: builtin | onnx)' },
+      { path: 'policy.source', message: 'got "onnx" (allowed: builtin | hf)' },
       { path: 'task.name', message: 'is required (allowed: bandit | text | files)' },
       { path: 'reward.source.kind', message: 'got "human" (allowed: gold | bt-oracle | onnx | bt-model | activity)' },
     ]);

@@ -11,7 +11,7 @@ import { packRewardSequences, packSequences } from '../../../engine/model/batch'
 import { initWeights, parameterSpecs, type Head } from '../../../engine/model/gpt';
 import { buildBradleyTerryGraph, buildPreferenceGraph, buildSftGraph, gradName } from '../../../engine/model/graphs';
 import { LOSSES } from '../../../schemas/campaign';
-import { session, testRandom } from './reference';
+import { session, testRandom, TINY_FAMILIES } from './reference';
 
 const CONFIG: ResolvedModelConfig = { vocab: 7, dModel: 8, layers: 1, heads: 2, context: 8, tiedHead: true };
 
@@ -100,5 +100,23 @@ describe('whole-loss gradients agree with finite differences (float64)', () => {
 
   test('Bradley-Terry reward loss', async () => {
     await check(buildBradleyTerryGraph(CONFIG, 'grad', 'float64').toBytes(), 'scalar', CONFIG, packRewardSequences(prompts.concat(prompts), chosen.concat(rejected), 'float64'));
+  });
+});
+
+describe.each(TINY_FAMILIES.map((c) => [c.family, { ...c, layers: 1 }] as const))('%s: whole-loss gradients agree with finite differences (float64)', (_family, config) => {
+  test('SFT cross-entropy', async () => {
+    await check(buildSftGraph(config, 'grad', 'float64').toBytes(), 'lm', config, packSequences(prompts, chosen, 'float64'));
+  });
+
+  test('preference loss sigmoid', async () => {
+    const f64 = (v: number[]) => new ort.Tensor('float64', Float64Array.from(v), [v.length]);
+    const data = {
+      ...packSequences(prompts.concat(prompts), chosen.concat(rejected), 'float64'),
+      ref_chosen: f64([-6.1, -4.0, -1.5]),
+      ref_rejected: f64([-2.2, -8.3, -3.9]),
+      beta: new ort.Tensor('float64', Float64Array.of(0.7), []),
+      label_smoothing: new ort.Tensor('float64', Float64Array.of(0), []),
+    };
+    await check(buildPreferenceGraph(config, 'sigmoid', 'grad', 'float64').toBytes(), 'lm', config, data);
   });
 });

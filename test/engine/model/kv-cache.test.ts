@@ -1,16 +1,16 @@
 /**
  * KV cache: logits from cached decoding (prefill, then one token per step) equal a full forward pass at every
  * position (max abs diff < 1e-4), also for a left-padded row in a batch; and the scoring graph's log-probs equal
- * the log-softmax of the decode graph's logits (both graphs come from one definition).
+ * the log-softmax of the decode graph's logits (both graphs come from one definition). For every model family.
  */
 import * as ort from 'onnxruntime-node';
 import type { NamedTensors, ResolvedModelConfig } from '../../../engine/model/api';
 import { int64 } from '../../../engine/model/batch';
-import { headDim, initPolicy } from '../../../engine/model/gpt';
+import { cacheShape, initPolicy } from '../../../engine/model/gpt';
 import { buildDecodeGraph, buildScoreGraph } from '../../../engine/model/graphs';
 import { packSequences } from '../../../engine/model/batch';
 import { tensorFeeds } from '../../../engine/model/sessions';
-import { session, TINY } from './reference';
+import { session, TINY, TINY_FAMILIES } from './reference';
 
 /** GPT-2 init is nearly uniform; larger weights make the logits vary so a cache bug cannot hide. */
 function livelyWeights(config: ResolvedModelConfig, seed: number): NamedTensors {
@@ -22,7 +22,7 @@ function livelyWeights(config: ResolvedModelConfig, seed: number): NamedTensors 
 function emptyPast(config: ResolvedModelConfig, rows: number): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (let l = 0; l < config.layers; l++) {
-    for (const kind of ['key', 'value']) feeds[`past_key_values.${l}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [rows, config.heads, 0, headDim(config)]);
+    for (const kind of ['key', 'value']) feeds[`past_key_values.${l}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [rows, cacheShape(config).heads, 0, cacheShape(config).headDim]);
   }
   return feeds;
 }
@@ -38,8 +38,8 @@ function carry(config: ResolvedModelConfig, out: ort.InferenceSession.OnnxValueM
 
 const ids = [1, 5, 3, 9, 2, 7, 7, 4, 10, 0, 6];
 
-for (const config of [TINY, { ...TINY, tiedHead: false, layers: 1, heads: 4 }]) {
-  describe(`KV cache (tiedHead ${config.tiedHead}, heads ${config.heads})`, () => {
+for (const config of [TINY, { ...TINY, tiedHead: false, layers: 1, heads: 4 }, ...TINY_FAMILIES]) {
+  describe(`KV cache (${config.family ?? 'gpt2'}, tiedHead ${config.tiedHead}, heads ${config.heads})`, () => {
     let s: ort.InferenceSession;
     let weights: Record<string, ort.Tensor>;
     const V = config.vocab;
@@ -77,7 +77,7 @@ for (const config of [TINY, { ...TINY, tiedHead: false, layers: 1, heads: 4 }]) 
       };
       for (let p = 0; p < prefill; p++) check(out.logits.data as Float32Array, p, p);
       for (let p = prefill; p < ids.length; p++) {
-        expect((out['present.0.key'] as ort.Tensor).dims).toEqual([1, config.heads, p, headDim(config)]);
+        expect((out['present.0.key'] as ort.Tensor).dims).toEqual([1, cacheShape(config).heads, p, cacheShape(config).headDim]);
         out = await s.run({
           ...weights, ...carry(config, out),
           input_ids: int64([ids[p]], [1, 1]), attention_mask: int64(new Array(p + 1).fill(1), [1, p + 1]), position_ids: int64([p], [1, 1]),

@@ -8,6 +8,20 @@ import type { ResolvedModelConfig } from '../../../engine/model/api';
 
 export const TINY: ResolvedModelConfig = { vocab: 11, dModel: 16, layers: 2, heads: 2, context: 16, tiedHead: true };
 
+/**
+ * Tiny configs of the Hugging Face families, each with its options switched on: llama with grouped-query attention,
+ * llama3 rope_scaling (original context 4, so every frequency band is used) and an untied head; qwen2 with q/k/v
+ * biases; mistral with an explicit head_dim that is not dModel / heads and a single key/value head.
+ */
+export const TINY_FAMILIES: ResolvedModelConfig[] = [
+  {
+    family: 'llama', vocab: 11, dModel: 16, layers: 2, heads: 4, kvHeads: 2, intermediate: 24, context: 16, tiedHead: false, normEps: 1e-6,
+    ropeTheta: 500000, ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 4 },
+  },
+  { family: 'qwen2', vocab: 11, dModel: 16, layers: 2, heads: 4, kvHeads: 2, intermediate: 24, context: 16, tiedHead: true, normEps: 1e-6, ropeTheta: 1e6, qkvBias: true },
+  { family: 'mistral', vocab: 11, dModel: 16, layers: 2, heads: 2, kvHeads: 1, headDim: 12, intermediate: 20, context: 16, tiedHead: false, normEps: 1e-5, ropeTheta: 10000 },
+];
+
 export function logSigmoid(x: number): number {
   return x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
 }
