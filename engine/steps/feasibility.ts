@@ -35,8 +35,8 @@ export async function checkFeasible(spec: CampaignSpec, storeRoot?: string): Pro
   if (spec.offline.pairs) throw new InvalidInputError('offline.pairs: a user file of offline pairs is not supported by the built-in tasks; use offline.prompts');
   // Sizes first: building the task's prompt pools or the policy is itself what an oversized spec cannot afford.
   checkResources(spec, { storeRoot });
-  if (spec.policy.source === 'hf') checkHfPolicy(spec, storeRoot);
   const task = taskFromSpec(spec, storeRoot);
+  if (spec.policy.source === 'hf') checkHfPolicy(spec, storeRoot);
   const source = rewardSourceFor(spec.reward.source);
   if (storeRoot !== undefined) await source.checkFiles?.(storeRoot);
   resolvedModelConfig(spec, task);
