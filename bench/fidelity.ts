@@ -6,6 +6,7 @@
  *   npm run bench:fidelity -- [--json] [--seeds N] [--quick] [--store DIR] [--no-text]
  *     [--iterations T] [--labels L] [--lr X] [--epochs E] [--labeler bt-oracle|gold] [--oracle-temperature T] [--candidates N] [--accepted K]
  *     [--algorithms a,b] [--no-frontier] [--frontier-etas 0.05,0.1,...] [--frontier-seeds N]
+ *   npm run bench:fidelity -- --sweep [--budgets 3x128,8x256,16x512] [--seeds 3] [--first-seed 0] [--charts DIR] [--algorithms a,b]
  *
  * Equal budget: every algorithm may spend LABELS preference labels per iteration for ITERATIONS iterations.
  * Hybrid's D_off is paid out of the same total: D_off and each of its iterations get T*LABELS/(T+1) labels.
@@ -31,6 +32,8 @@ import { runCampaign } from '../engine/runner';
 import { disposeRuntimes } from '../engine/steps';
 import { VERBOSITY_BONUS } from '../engine/tasks/text';
 import { compareFrontiers, type FrontierVerdict } from '../engine/preference/reward-kl-frontier';
+import { banditSpec as benchSpec, BENCH_BETA } from './fidelity-spec';
+import { parseBudgets, runSweep, SWEEP_DEFAULT_BUDGETS } from './fidelity-sweep';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -52,8 +55,7 @@ const LABELER = option('labeler', 'bt-oracle');
 const rewardSource = () => (LABELER === 'gold' ? { kind: 'gold' as const } : { kind: 'bt-oracle' as const, temperature: ORACLE_TEMPERATURE });
 const only = option('algorithms', '').split(',').filter(Boolean) as Algorithm[];
 const BANDIT_ALGORITHMS = only.length ? only : [...ALGORITHMS];
-const BETA = 0.1;
-const ETA_SCHEDULE = [1.0, 0.3, 0.1];
+const BETA = BENCH_BETA;
 const FRONTIER_ETAS = option('frontier-etas', '0.025,0.05,0.1,0.2,0.4,0.8,1.6').split(',').map(Number);
 const FRONTIER_SEEDS = Math.min(seeds, Number(option('frontier-seeds', String(seeds))));
 const FRONTIER_ALGORITHMS = ['rso', 'offline-multistep-rs'] as const;
@@ -61,25 +63,10 @@ for (const eta of FRONTIER_ETAS) if (!(eta > 0)) throw new Error(`--frontier-eta
 
 /** eta = the final eta of the run: RSO's beta, multi-step RS's eta_N (its schedule scaled to end there). */
 function banditSpec(algorithm: Algorithm, seed: number, eta = BETA): CampaignSpecInput {
-  // toPrecision: 0.3 * 0.1 / 0.1 must stay 0.3 so the main run's spec (and its cached steps) is reused.
-  const schedule = ETA_SCHEDULE.map((x) => Number(((x * eta) / BETA).toPrecision(12)));
-  const hybridLabels = Math.floor((ITERATIONS * LABELS) / (ITERATIONS + 1));
-  return {
-    name: eta === BETA ? `bandit-${algorithm}-s${seed}` : `bandit-${algorithm}-s${seed}-eta${eta}`,
-    algorithm,
-    iterations: ITERATIONS,
-    seed,
-    policy: { source: 'builtin', model: { dModel: 32, layers: 2, heads: 2, context: 8 } },
-    task: { name: 'bandit', vocab: 4, promptLength: 3, responseLength: 4, trainPrompts: 512, evalPrompts: 32, featureDim: 8, rewardScale: 1, sft: { steps: 300, lr: 1e-2, batchSize: 32 } },
-    reward: { source: rewardSource() },
-    sampling: { promptsPerIteration: Math.ceil(1.5 * LABELS), n: 8, temperatures: [1.0, 0.7] },
-    pairs: { strategy: 'max_min' },
-    rejectionSampling: { candidates: CANDIDATES, accepted: ACCEPTED, etaSchedule: schedule },
-    update: { beta: eta, lr: LR, epochs: EPOCHS, batchSize: 16, schedule: 'cosine', warmup: 0.03, checkpointEvery: 1000 },
-    evaluation: { prompts: 32, exact: true },
-    budget: { labelsPerIteration: algorithm === 'hybrid' ? hybridLabels : LABELS },
-    offline: { prompts: algorithm === 'hybrid' ? hybridLabels : 0 },
-  };
+  return benchSpec(algorithm, seed, {
+    iterations: ITERATIONS, labels: LABELS, lr: LR, epochs: EPOCHS, candidates: CANDIDATES, accepted: ACCEPTED,
+    oracleTemperature: LABELER === 'gold' ? 0 : ORACLE_TEMPERATURE, eta,
+  });
 }
 
 function textSpec(algorithm: Algorithm, seed: number, lengthPenalty: number): CampaignSpecInput {
@@ -105,6 +92,7 @@ const pad = (s: string | number, n: number) => String(s).padStart(n);
 const f = (x: number | undefined, d = 3) => (x === undefined ? '-' : x.toFixed(d));
 
 async function main(): Promise<void> {
+  if (flag('sweep')) return sweep();
   const store = new LocalArtifactStore(storeDir);
   const started = Date.now();
   const log = (line: string) => { if (!json) process.stderr.write(`${line}\n`); };
@@ -189,6 +177,18 @@ async function main(): Promise<void> {
     ...(frontier ? { frontier: frontier.json } : {}),
   })}\n`);
   if (!option('store', '')) fs.rmSync(storeDir, { recursive: true, force: true });
+}
+
+/** --sweep: J and the gap to J* against label budgets, every algorithm, several seeds (bench/fidelity-sweep.ts). */
+async function sweep(): Promise<void> {
+  const { lines, json: out } = await runSweep({
+    budgets: parseBudgets(option('budgets', SWEEP_DEFAULT_BUDGETS)),
+    seeds: Array.from({ length: Number(option('seeds', '3')) }, (_, i) => Number(option('first-seed', '0')) + i),
+    algorithms: BANDIT_ALGORITHMS, storeDir, chartDir: option('charts', path.join(storeDir, 'charts')),
+    bench: { lr: LR, epochs: EPOCHS, candidates: CANDIDATES, accepted: ACCEPTED, oracleTemperature: LABELER === 'gold' ? 0 : ORACLE_TEMPERATURE },
+    log: (line) => { if (!json) process.stderr.write(`${line}\n`); },
+  });
+  process.stdout.write(`${lines.join('\n')}\n${JSON.stringify({ task: 'bandit', sweep: out })}\n`);
 }
 
 type FrontierRun = { algorithm: Algorithm; eta: number; seed: number; summary: CampaignSummary };

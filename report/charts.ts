@@ -113,3 +113,35 @@ export function trainingCharts(points: TrainPoint[]): NamedChart[] {
   }
   return charts;
 }
+
+/** One point of a label-budget sweep: an algorithm's seed-mean J at a total label budget. */
+export interface BudgetPoint {
+  algorithm: string;
+  labels: number;
+  J: number;
+  /** Seed-mean J(pi*) - J. */
+  gap: number;
+}
+
+/**
+ * J and the gap to J* against the total label budget (log axis), one line per algorithm, with J* and J(pi0)
+ * as dashed rules: the paper's claim is that the online line rises toward J* as labels grow.
+ */
+export function budgetSweepCharts(points: BudgetPoint[], Jstar: number, J0: number): NamedChart[] {
+  const algorithmColor = { field: 'algorithm', type: 'nominal', title: 'algorithm' } as const;
+  const x = { field: 'labels', type: 'quantitative', title: 'preference labels (total)', scale: { type: 'log' } } as const;
+  const line = (field: 'J' | 'gap', title: string) => ({
+    mark: { type: 'line', point: true },
+    encoding: { x, y: { field, type: 'quantitative', title, scale: { zero: false } }, color: algorithmColor,
+      tooltip: [{ field: 'algorithm' }, { field: 'labels' }, { field, type: 'quantitative', format: '.3f' }] },
+  }) as const;
+  const rules = { data: { values: [{ y: Jstar, what: 'J(pi*)' }, { y: J0, what: 'J(pi0)' }] }, mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
+    encoding: { y: { field: 'y', type: 'quantitative' }, tooltip: [{ field: 'what' }, { field: 'y', format: '.3f' }] } } as const;
+  const values = points as unknown as Record<string, unknown>[];
+  return [
+    { id: 'sweep-J', title: 'J against labels', spec: { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', title: 'J (seed mean) against label budget; dashed: J(pi*), J(pi0)', width: WIDTH * 2, height: HEIGHT * 1.4,
+      layer: [{ data: { values }, ...line('J', 'J = E[r*] - eta KL') }, rules] } as TopLevelSpec },
+    { id: 'sweep-gap', title: 'Gap to J* against labels', spec: { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', title: 'Gap to J(pi*) (seed mean) against label budget', width: WIDTH * 2, height: HEIGHT * 1.4,
+      data: { values }, ...line('gap', 'J* - J') } as TopLevelSpec },
+  ];
+}

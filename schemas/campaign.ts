@@ -135,6 +135,7 @@ export const UpdateSchema = z.strictObject({
   loss: z.enum(LOSSES).default('sigmoid').describe('DPO-family loss (see PAPER.md).'),
   beta: z.number().positive().default(0.1).describe('KL strength beta (eta in the paper).'),
   labelSmoothing: z.number().min(0).lt(0.5).default(0).describe('eps of the robust (cDPO) loss.'),
+  labelTemperature: z.number().positive().default(1).describe('Bradley-Terry temperature T of the preference labels against the reward J is measured on (P(a > b) = sigmoid((r_a - r_b)/T); 1 = the paper\'s model). The loss uses beta/T, so that its optimum is pi0 exp(r/beta) whatever T; e.g. the bt-oracle\'s temperature.'),
   lr: z.number().positive().default(1e-3).describe('Peak learning rate.'),
   schedule: z.enum(['constant', 'cosine', 'linear']).default('cosine').describe('Learning-rate schedule after warm-up.'),
   warmup: probability.default(0.03).describe('Warm-up as a fraction of the iteration\'s optimizer steps.'),

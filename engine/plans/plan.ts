@@ -60,7 +60,11 @@ export function iterationPlan(spec: CampaignSpec, iteration: number): IterationP
   const current: SamplerPlan = { policy: 'current', n: spec.sampling.n, temperatures: spec.sampling.temperatures };
   const fromPi0: SamplerPlan = { ...current, policy: 'initial' };
   const pairs = { kind: 'pairs' as const, strategy: spec.pairs.strategy };
-  const { beta } = spec.update;
+  // DPO with Bradley-Terry labels at temperature T and beta b has optimum pi0 exp(r/(T*b)): the loss's beta is
+  // eta/T so that it targets pi0 exp(r/eta), the policy J at eta is maximized by. Rejection sampling accepts on
+  // rewards in J's units, so it keeps eta itself.
+  const lossBeta = (eta: number) => eta / spec.update.labelTemperature;
+  const beta = lossBeta(spec.update.beta);
   const rs = spec.rejectionSampling;
 
   switch (spec.algorithm) {
@@ -89,7 +93,7 @@ export function iterationPlan(spec: CampaignSpec, iteration: number): IterationP
     case 'rso':
       return {
         ...base, samplers: [{ ...fromPi0, n: rs.candidates }],
-        filter: { kind: 'rejection', accepted: rs.accepted, beta, strategy: spec.pairs.strategy },
+        filter: { kind: 'rejection', accepted: rs.accepted, beta: spec.update.beta, strategy: spec.pairs.strategy },
         update: { init: 'initial', data: 'accumulate', reference: 'initial', beta, includeOffline: false },
         note: 'RSO: rejection sampling of pi0 candidates at beta; restart from pi0 on all accepted pairs so far',
       };
@@ -103,7 +107,7 @@ export function iterationPlan(spec: CampaignSpec, iteration: number): IterationP
         // accumulate: DPO against pi0 at beta eta_s targets pi0 exp(r/eta_s) whichever policy sampled the pairs, so
         // every earlier stage's labels are evidence for this fit too; fresh data would leave the final stage 1/T of
         // the labels RSO trains on. previous: pi_{s-1} is the nearest start to pi0 exp(r/eta_s).
-        update: { init: 'previous', data: 'accumulate', reference: 'initial', beta: eta, includeOffline: false },
+        update: { init: 'previous', data: 'accumulate', reference: 'initial', beta: lossBeta(eta), includeOffline: false },
         note: `multi-step RS stage ${stage + 1}/${rs.etaSchedule.length}: eta ${eta}; sample previous stage, accept toward pi0 exp(r/eta), DPO vs pi0 warm-started on all accepted pairs so far`,
       };
     }

@@ -74,6 +74,24 @@ describe('iteration plans match PAPER.md', () => {
     expect([1, 2, 3, 4, 5, 6].map((t) => multistepStage(long, t))).toEqual([0, 0, 1, 1, 2, 2]);
   });
 
+  it('labels at Bradley-Terry temperature T: every DPO-family fit uses beta/T (optimum pi0 exp(r/eta)); rejection sampling keeps eta', () => {
+    const T = 0.25;
+    const online = spec({ algorithm: 'online-iterative-dpo', update: { beta: 0.1, labelTemperature: T } });
+    expect(iterationPlan(online, 1).update.beta).toBeCloseTo(0.4, 12);
+    expect(iterationPlan(spec({ algorithm: 'hybrid', update: { beta: 0.1, labelTemperature: T } }), 2).update.beta).toBeCloseTo(0.4, 12);
+    expect(iterationPlan(spec({ algorithm: 'offline-dpo', update: { beta: 0.1, labelTemperature: T } }), 1).update.beta).toBeCloseTo(0.4, 12);
+    const rso = iterationPlan(spec({ algorithm: 'rso', update: { beta: 0.1, labelTemperature: T } }), 1);
+    expect(rso.update.beta).toBeCloseTo(0.4, 12);
+    expect(rso.filter).toMatchObject({ kind: 'rejection', beta: 0.1 });
+    const ms = spec({ algorithm: 'offline-multistep-rs', iterations: 3, update: { beta: 0.1, labelTemperature: T }, rejectionSampling: { etaSchedule: [1, 0.3, 0.1] } });
+    const first = iterationPlan(ms, 1), last = iterationPlan(ms, 3);
+    expect(first.update.beta).toBeCloseTo(4, 12);
+    expect(first.filter).toMatchObject({ beta: 1 });
+    expect(last.update.beta).toBeCloseTo(0.4, 12);
+    // Default T = 1 is the paper's model: beta is eta.
+    expect(iterationPlan(spec({ algorithm: 'online-iterative-dpo' }), 1).update.beta).toBe(0.1);
+  });
+
   it('every plan carries the label budget and rejects iterations outside 1..T', () => {
     const s = spec({ algorithm: 'rso', iterations: 2, budget: { labelsPerIteration: 50 } });
     expect(iterationPlan(s, 1).labelBudget).toBe(50);
