@@ -16,6 +16,11 @@ export interface BanditBenchOptions {
   oracleTemperature?: number;
   /** Final eta: RSO's beta, multi-step RS's eta_N, DPO's beta; J is measured at it. */
   eta?: number;
+  /**
+   * Online and hybrid updates: 'icml' restarts from pi0 on every pair so far (ICML paper), 'workflow' warm-starts
+   * from pi_{t-1} on the new pairs (RLHF Workflow). The other plans fix their own.
+   */
+  practice?: 'icml' | 'workflow';
 }
 
 export const BENCH_BETA = 0.1;
@@ -39,7 +44,11 @@ export function banditSpec(algorithm: Algorithm, seed: number, o: BanditBenchOpt
     pairs: { strategy: 'max_min' },
     rejectionSampling: { candidates: o.candidates ?? 16, accepted: o.accepted ?? 8, etaSchedule: schedule },
     // labelTemperature T: the simulated human labels with sigmoid((r1 - r2)/T), so DPO's beta is eta/T (plans/README.md).
-    update: { beta: eta, labelTemperature: T > 0 ? T : 1, lr: o.lr ?? 3e-3, epochs: o.epochs ?? 2, batchSize: 16, schedule: 'cosine', warmup: 0.03, checkpointEvery: 1000 },
+    update: {
+      beta: eta, labelTemperature: T > 0 ? T : 1, lr: o.lr ?? 1e-3,
+      ...((o.practice ?? 'icml') === 'icml' ? { init: 'initial', data: 'accumulate' } as const : { init: 'previous', data: 'fresh' } as const),
+      epochs: o.epochs ?? 2, batchSize: 16, schedule: 'cosine', warmup: 0.03, checkpointEvery: 1000,
+    },
     evaluation: { prompts: 32, exact: true },
     budget: { labelsPerIteration: algorithm === 'hybrid' ? hybridLabels : o.labels },
     offline: { prompts: algorithm === 'hybrid' ? hybridLabels : 0 },

@@ -4,7 +4,7 @@
  * online vs offline DPO on the text task (sampled KL with standard error).
  *
  *   npm run bench:fidelity -- [--json] [--seeds N] [--quick] [--store DIR] [--no-text]
- *     [--iterations T] [--labels L] [--lr X] [--epochs E] [--labeler bt-oracle|gold] [--oracle-temperature T] [--candidates N] [--accepted K]
+ *     [--iterations T] [--labels L] [--lr X] [--practice icml|workflow] [--epochs E] [--labeler bt-oracle|gold] [--oracle-temperature T] [--candidates N] [--accepted K]
  *     [--algorithms a,b] [--no-frontier] [--frontier-etas 0.05,0.1,...] [--frontier-seeds N]
  *   npm run bench:fidelity -- --sweep [--budgets 3x128,8x256,16x512] [--seeds 3] [--first-seed 0] [--charts DIR] [--algorithms a,b]
  *
@@ -45,7 +45,9 @@ const storeDir = option('store', fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop
 
 const ITERATIONS = Number(option('iterations', '3'));
 const LABELS = Number(option('labels', '128'));
-const LR = Number(option('lr', '3e-3'));
+const LR = Number(option('lr', '1e-3'));
+const PRACTICE = option('practice', 'icml') as 'icml' | 'workflow';
+if (PRACTICE !== 'icml' && PRACTICE !== 'workflow') throw new Error(`--practice: 'icml' or 'workflow', got '${PRACTICE}'`);
 const EPOCHS = Number(option('epochs', '2'));
 const CANDIDATES = Number(option('candidates', '16'));
 const ACCEPTED = Number(option('accepted', '8'));
@@ -65,7 +67,7 @@ for (const eta of FRONTIER_ETAS) if (!(eta > 0)) throw new Error(`--frontier-eta
 function banditSpec(algorithm: Algorithm, seed: number, eta = BETA): CampaignSpecInput {
   return benchSpec(algorithm, seed, {
     iterations: ITERATIONS, labels: LABELS, lr: LR, epochs: EPOCHS, candidates: CANDIDATES, accepted: ACCEPTED,
-    oracleTemperature: LABELER === 'gold' ? 0 : ORACLE_TEMPERATURE, eta,
+    oracleTemperature: LABELER === 'gold' ? 0 : ORACLE_TEMPERATURE, eta, practice: PRACTICE,
   });
 }
 
@@ -185,7 +187,7 @@ async function sweep(): Promise<void> {
     budgets: parseBudgets(option('budgets', SWEEP_DEFAULT_BUDGETS)),
     seeds: Array.from({ length: Number(option('seeds', '3')) }, (_, i) => Number(option('first-seed', '0')) + i),
     algorithms: BANDIT_ALGORITHMS, storeDir, chartDir: option('charts', path.join(storeDir, 'charts')),
-    bench: { lr: LR, epochs: EPOCHS, candidates: CANDIDATES, accepted: ACCEPTED, oracleTemperature: LABELER === 'gold' ? 0 : ORACLE_TEMPERATURE },
+    bench: { lr: LR, epochs: EPOCHS, candidates: CANDIDATES, accepted: ACCEPTED, oracleTemperature: LABELER === 'gold' ? 0 : ORACLE_TEMPERATURE, practice: PRACTICE },
     log: (line) => { if (!json) process.stderr.write(`${line}\n`); },
   });
   process.stdout.write(`${lines.join('\n')}\n${JSON.stringify({ task: 'bandit', sweep: out })}\n`);
