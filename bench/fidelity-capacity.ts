@@ -18,7 +18,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LocalArtifactStore } from '../store/local';
-import { parseSpec } from '../engine/runner';
 import { disposeRuntimes, setup } from '../engine/steps';
 import { loadWeights, resolvedModelConfig } from '../engine/steps/common';
 import { createPolicyRuntime, type NamedTensors, type SftBatch, type TrainState, zerosLike } from '../engine/model';
@@ -26,7 +25,7 @@ import { taskFromSpec } from '../engine/tasks';
 import { exactMetrics, normalize } from '../engine/evaluation/exact';
 import { rngFor, streamId } from '../engine/sampling/rng';
 import { banditSpec, BENCH_BETA, deepMerge } from './fidelity-spec';
-import type { CampaignSpecInput } from '../schemas/campaign';
+import { CampaignSpecSchema, type CampaignSpecInput } from '../schemas/campaign';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => { const i = args.indexOf(`--${name}`); return i >= 0 && args[i + 1] ? args[i + 1] : fallback; };
@@ -39,7 +38,7 @@ const model = option('model', '');
 
 async function fit(seed: number, store: LocalArtifactStore) {
   const input = banditSpec('online-iterative-dpo', seed, { iterations: 1, labels: 128 });
-  const spec = parseSpec(model ? deepMerge(input, { policy: { model: JSON.parse(model) } }) as CampaignSpecInput : input);
+  const spec = CampaignSpecSchema.parse(model ? deepMerge(input, { policy: { model: JSON.parse(model) } }) as CampaignSpecInput : input);
   const eta = spec.update.beta;
   const task = taskFromSpec(spec);
   const config = resolvedModelConfig(spec, task);

@@ -12,9 +12,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Algorithm, CampaignSpecInput } from '../schemas/campaign';
+import { CampaignSpecSchema, type Algorithm, type CampaignSpecInput } from '../schemas/campaign';
 import { LocalArtifactStore } from '../store/local';
-import { runCampaign, parseSpec } from '../engine/runner';
+import { runCampaign } from '../engine/runner';
 import { disposeRuntimes, setup } from '../engine/steps';
 import { loadWeights, readRows, resolvedModelConfig } from '../engine/steps/common';
 import { createPolicyRuntime } from '../engine/model';
@@ -34,7 +34,7 @@ const storeDir = option('store', fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop
 
 async function main(): Promise<void> {
   const input = deepMerge(banditSpec(algorithm, seed, { iterations, labels }), patch) as CampaignSpecInput;
-  const spec = parseSpec(input);
+  const spec = CampaignSpecSchema.parse(input);
   const store = new LocalArtifactStore(storeDir);
   const t0 = Date.now();
   const campaign = `diag-${Date.now()}`;
