@@ -119,7 +119,9 @@ export const resumeCampaign = (client: Client, campaign: string) => campaignHand
 export const stopCampaignAfterIteration = (client: Client, campaign: string) => campaignHandle(client, campaign).signal(stopAfterIterationSignal);
 
 /** Cancel: the step in flight stops at its next chunk or optimizer step; the campaign ends as cancelled. */
-export const cancelCampaign = (client: Client, campaign: string) => campaignHandle(client, campaign).cancel();
+export const cancelCampaign = async (client: Client, campaign: string): Promise<void> => {
+  await campaignHandle(client, campaign).cancel();
+};
 
 /** Patch hyper-parameters of a running campaign; rejected (WorkflowUpdateFailedError) with the field path when invalid. */
 export async function setHyperparameters(client: Client, campaign: string, patch: Record<string, unknown>): Promise<{ appliesFrom: number }> {

@@ -5,7 +5,7 @@
  *
  * ```ts
  * import { Worker, NativeConnection } from '@temporalio/worker';
- * import { PrefloopPlugin } from 'prefloop/workers/plugin';
+ * import { PrefloopPlugin } from 'prefloop/workers';
  *
  * const prefloop = new PrefloopPlugin({ storeRoot: '/data/prefloop' });
  * const connection = await NativeConnection.connect({ address: 'temporal:7233' });
