@@ -51,8 +51,11 @@ export function rewardFreeMetrics(s: RewardFreeSamples, eta: number): EvalMetric
   };
 }
 
-/** Scores (prompt, response) token rows with the campaign's reward source (no length penalty). */
-export type ResponseScorer = (prompts: number[][], responses: number[][]) => Promise<Float64Array>;
+/**
+ * Scores (prompt, response) token rows with the campaign's reward source (no length penalty). `promptIndex[i]` is
+ * row i's index among the held-out prompts; `sampler` says whose responses these are.
+ */
+export type ResponseScorer = (promptIndex: number[], prompts: number[][], responses: number[][], sampler: 'policy' | 'initial') => Promise<Float64Array>;
 
 export interface RewardFreeOptions {
   samplesPerPrompt: number; eta: number; seed: number; topK: number; topP: number;
@@ -71,6 +74,7 @@ export async function sampledRewardFreeMetrics(
   runtime: PolicyRuntime, weights: NamedTensors, initial: NamedTensors, prompts: number[][], scorer: ResponseScorer, o: RewardFreeOptions,
 ): Promise<EvalMetrics> {
   const rows = prompts.flatMap((x) => Array.from({ length: o.samplesPerPrompt }, () => x));
+  const promptIndex = prompts.flatMap((_, p) => Array.from({ length: o.samplesPerPrompt }, () => p));
   const sampleOptions = (seed: number) => ({ temperatures: rows.map(() => 1), topK: o.topK, topP: o.topP, maxNewTokens: o.maxNewTokens, stopTokens: o.stopTokens, seed });
   const fromPolicy = await runtime.sample(weights, rows, sampleOptions(o.seed));
   o.checkAborted?.();
@@ -80,8 +84,8 @@ export async function sampledRewardFreeMetrics(
   o.checkAborted?.();
   const lq = await runtime.sequenceLogprobs(initial, rows, fromPolicy);
   o.checkAborted?.();
-  const policyRewards = await scorer(rows, fromPolicy);
-  const initialRewards = await scorer(rows, fromInitial);
+  const policyRewards = await scorer(promptIndex, rows, fromPolicy, 'policy');
+  const initialRewards = await scorer(promptIndex, rows, fromInitial, 'initial');
   return rewardFreeMetrics({
     policyRewards, initialRewards, logRatios: Array.from(lp, (x, i) => x - lq[i]),
     responseTokens: fromPolicy.map((r) => o.responseLength(r)), responseTexts: fromPolicy.map((r) => o.render(r)),

@@ -17,6 +17,10 @@ export interface RewardContext {
   readonly task: Task;
   /** The iteration being ranked (0: the offline pairs D_off of setup). */
   readonly iteration: number;
+  /** The asking step: 'rank' scores samples for pairs, 'evaluate' scores held-out responses (no labels, no fits). */
+  readonly step: 'rank' | 'evaluate';
+  /** Which prompt pool the samples' promptIndex points into. */
+  readonly split: 'train' | 'eval';
   /** Campaign id (activity calls are named after it). */
   readonly campaign: string;
   readonly store: ArtifactStore;
@@ -70,5 +74,5 @@ export function rewardDecides(chosen: ScoredSample, rejected: ScoredSample): Lab
  * files task (text or messages), else the task's rendering of the prompt's tokens.
  */
 export function promptOf(ctx: RewardContext, sample: Sample): PromptValue {
-  return ctx.task.promptSource?.('train', sample.promptIndex) ?? ctx.task.render(sample.prompt);
+  return ctx.task.promptSource?.(ctx.split, sample.promptIndex) ?? ctx.task.render(sample.prompt);
 }

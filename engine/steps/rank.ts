@@ -5,12 +5,10 @@
 import type { ArtifactRef } from '../../schemas/artifacts';
 import { groupByPrompt } from '../preference/groups';
 import { lengthPenalized } from '../preference/length-penalty';
-import type { RewardContext } from '../preference/reward-source';
 import { rewardSourceFor } from '../preference/sources';
 import type { Pair, Sample, ScoredSample } from '../preference/types';
-import type { Task } from '../tasks';
-import { checkAborted, findOutput, keyOf, putJson, readRows, resolvedModelConfig, rngOf, taskOf } from './common';
-import { rewardRuntimeOn } from './engine-parts';
+import { findOutput, keyOf, putJson, readRows, taskOf } from './common';
+import { rewardContextOf } from './reward-context';
 import { stepPlan } from './plan-of';
 import type { RankInput, RankOutput, StepContext } from './types';
 
@@ -24,25 +22,6 @@ async function preferencesSoFar(ctx: StepContext): Promise<Pair[]> {
   return readRows<Pair>(ctx.store, refs);
 }
 
-function rewardContext(ctx: StepContext, task: Task, stage: number): RewardContext {
-  const { provider, fallback, threads } = ctx.spec.execution;
-  return {
-    task,
-    iteration: ctx.iteration,
-    campaign: ctx.campaign,
-    store: ctx.store,
-    key: (name, iteration = ctx.iteration) => keyOf(ctx, 'rank', name, iteration),
-    threads,
-    groupRng: (group) => rngOf(ctx, 'rank', stage, group),
-    fitRng: () => rngOf(ctx, 'rank', 0),
-    preferencesSoFar: () => preferencesSoFar(ctx),
-    modelConfig: () => resolvedModelConfig(ctx.spec, task),
-    rewardRuntime: (config) => rewardRuntimeOn(ctx.compute ?? 'inline', config, { provider, fallback, threads }),
-    rewardActivity: ctx.rewardActivity,
-    checkAborted: () => checkAborted(ctx),
-  };
-}
-
 export async function rank(ctx: StepContext, input: RankInput): Promise<RankOutput> {
   const outputKey = keyOf(ctx, 'rank', 'output.json');
   const done = await findOutput<RankOutput>(ctx.store, outputKey);
@@ -52,7 +31,7 @@ export async function rank(ctx: StepContext, input: RankInput): Promise<RankOutp
   const groups = groupByPrompt(await readRows<Sample>(ctx.store, input.samples));
   const lambda = ctx.spec.reward.lengthPenalty;
   const rater = groups.map((group) => group.map((s) => task.raterReward(s.prompt, s.response)));
-  const rewards = await rewardSourceFor(ctx.spec.reward.source).score(groups, rater, rewardContext(ctx, task, stage));
+  const rewards = await rewardSourceFor(ctx.spec.reward.source).score(groups, rater, rewardContextOf(ctx, task, { step: 'rank', split: 'train', stage, preferencesSoFar: () => preferencesSoFar(ctx) }));
   // Without a gold reward (files task) there is nothing to keep for diagnostics.
   const known = (s: Sample, g: number, i: number) => (task.hasGold ? { raterReward: rater[g][i], gold: task.gold(s.prompt, s.response) } : {});
   const scored: ScoredSample[] = groups.flatMap((group, g) => group.map((s, i) => ({

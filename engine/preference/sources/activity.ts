@@ -11,7 +11,7 @@ export function activitySource(spec: Extract<RewardSourceSpec, { kind: 'activity
     async score(groups, _rater, ctx) {
       const flat = groups.flat();
       const rows = flat.map((s) => ({ id: `${s.promptIndex}:${s.sampler}:${s.index}`, prompt: promptOf(ctx, s), response: ctx.task.render(s.response) }));
-      const call = { store: ctx.store, campaign: ctx.campaign, iteration: ctx.iteration, step: 'rank', caller: ctx.rewardActivity };
+      const call = { store: ctx.store, campaign: ctx.campaign, iteration: ctx.iteration, step: ctx.step, caller: ctx.rewardActivity };
       const scores = await activityRewards(call, rows, spec);
       let at = 0;
       return groups.map((group) => group.map(() => scores[at++]));

@@ -50,7 +50,7 @@ describe('sampled evaluation by a reward source (real policy runtime on the enum
   beforeAll(async () => { runtime = await createPolicyRuntime(config); });
   afterAll(async () => { await runtime.dispose(); });
   // A rule-based "reward source": token 2 is good.
-  const scorer = async (_prompts: number[][], responses: number[][]) => Float64Array.from(responses, (r) => r.filter((t) => t === 2).length);
+  const scorer = async (_index: number[], _prompts: number[][], responses: number[][]) => Float64Array.from(responses, (r) => r.filter((t) => t === 2).length);
   const options = (samplesPerPrompt: number) => ({
     samplesPerPrompt, eta: 0.3, seed: 9, topK: 0, topP: 1, maxNewTokens: task.maxNewTokens, stopTokens: task.stopTokens,
     responseLength: (r: number[]) => task.responseLength(r), render: (r: number[]) => task.render(r),

@@ -13,7 +13,7 @@ const scored = (s: Sample, raterReward: number, reward: number): ScoredSample =>
 function context(): RewardContext {
   const unused = () => { throw new Error('not read by this test'); };
   return {
-    task: undefined as never, iteration: 1, campaign: 'c', store: undefined as never, key: unused, threads: 1,
+    task: undefined as never, iteration: 1, step: 'rank', split: 'train', campaign: 'c', store: undefined as never, key: unused, threads: 1,
     groupRng: (g) => rngFor(7, 1, 99, g), fitRng: () => rngFor(7, 1, 98), preferencesSoFar: async () => [],
     modelConfig: unused, rewardRuntime: unused, checkAborted: () => undefined,
   };
