@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/common';
 import { ArtifactRefSchema } from '../schemas/artifacts';
 import { CampaignSpecSchema, type CampaignSpec } from '../schemas/campaign';
-import type { EvalMetrics } from '../schemas/results';
+import type { ArtifactRef } from '../schemas/artifacts';
+import type { EvalMetrics, IterationRecord } from '../schemas/results';
 import type {
   EvaluateInput, FilterInput, FilterOutput, RankInput, RankOutput, SampleShardInput, SampleShardOutput, SetupOutput,
   StepContext, UpdateInput, UpdateOutput,
@@ -31,6 +32,7 @@ const UpdateInputSchema = z.strictObject({
   policy: ArtifactRefSchema, reference: ArtifactRefSchema, pairs: z.array(ArtifactRefSchema).min(1, 'update needs at least one pairs artifact'), stage,
 });
 const EvaluateInputSchema = z.strictObject({ checkpoint: ArtifactRefSchema, pi0: ArtifactRefSchema });
+const RecordInputSchema = z.object({ campaign: z.string().min(1), record: z.object({ iteration: z.number().int().positive() }) });
 const PlanInputSchema = z.object({ spec: CampaignSpecSchema, iteration: z.number().int().positive() });
 
 export interface PlanInput { spec: unknown; iteration: number }
@@ -45,6 +47,11 @@ export interface PrefloopActivities {
   filter(envelope: StepEnvelope<FilterInput>): Promise<FilterOutput>;
   update(envelope: StepEnvelope<UpdateInput>): Promise<UpdateOutput>;
   evaluate(envelope: StepEnvelope<EvaluateInput>): Promise<EvalMetrics>;
+  /**
+   * Writes a finished iteration's record to the store (`<campaign>/iter-<t>/campaign/record.json`), so the record
+   * lives outside the campaign's carried state (local activity; workflows/versions.ts, patch recordsInStore).
+   */
+  recordIteration(input: { campaign: string; record: IterationRecord }): Promise<ArtifactRef>;
 }
 
 export interface ActivityDeps {
@@ -80,6 +87,16 @@ export function createActivities(deps: ActivityDeps): PrefloopActivities {
     rank: stepActivity('rank', RankInputSchema, () => 'rank', (ctx, i) => steps.rank(ctx, i)),
     filter: stepActivity('filter', FilterInputSchema, () => 'filter', (ctx, i) => steps.filter(ctx, i)),
     update: stepActivity('update', UpdateInputSchema, () => 'update', (ctx, i) => steps.update(ctx, i)),
+    async recordIteration(input) {
+      const parsed = RecordInputSchema.safeParse(input);
+      if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid input to recordIteration: ${formatZodIssues(parsed.error)}`, INVALID_INPUT);
+      const { campaign, record } = input;
+      try {
+        return await deps.store.put({ campaign, iteration: record.iteration, step: 'campaign', name: 'record.json' }, new TextEncoder().encode(JSON.stringify(record)), 'application/json');
+      } catch (err) {
+        throw classify(err);
+      }
+    },
     evaluate: stepActivity('evaluate', EvaluateInputSchema, () => 'evaluate', (ctx, i) => steps.evaluate(ctx, i)),
   };
 }

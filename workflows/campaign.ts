@@ -11,7 +11,7 @@
  */
 import {
   ActivityFailure, ApplicationFailure, CancellationScope, ContinueAsNew, allHandlersFinished, isCancellation, condition, continueAsNew, proxyActivities, setHandler,
-  startChild, upsertMemo, upsertSearchAttributes, workflowInfo, proxyLocalActivities, type ChildWorkflowHandle,
+  startChild, upsertMemo, upsertSearchAttributes, workflowInfo, proxyLocalActivities, patched, type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { CampaignSpec } from '../schemas/campaign';
 import type { ArtifactRef } from '../schemas/artifacts';
@@ -24,6 +24,7 @@ import { ALGORITHM, BEST_J, CAMPAIGN, ITERATION, STATUS } from './search-attribu
 import type { CampaignInput, CampaignState, CampaignStatus, IterationOutput, IterationTrained, StepName } from './types';
 import { INVALID_PATCH, INVALID_SPEC } from '../schemas/failures';
 import { updateBest } from '../schemas/selection';
+import { PATCHES } from './versions';
 
 export { INVALID_PATCH, INVALID_SPEC } from '../schemas/failures';
 
@@ -164,6 +165,7 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
   const options = stepOptions(state.spec);
   const setupActivity = proxyActivities<PrefloopActivities>(options.setup).setup;
   const evaluateActivity = proxyActivities<PrefloopActivities>(options.evaluate).evaluate;
+  const { recordIteration } = proxyLocalActivities<PrefloopActivities>(localOptions);
   /** pi0's evaluation (iteration 0), while iteration 1 starts: it needs pi0 only. */
   let initialEvaluation: Promise<EvalMetrics> | undefined;
 
@@ -221,7 +223,10 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
       }
       const out = await result;
       inFlight.delete(t);
-      state.records.push(iterationRecord(out, current.spec));
+      const record = iterationRecord(out, current.spec);
+      state.records.push(record);
+      // Campaigns started before this patch replay without it (workflows/versions.ts).
+      if (patched(PATCHES.recordsInStore)) await recordIteration({ campaign, record });
       state.policy = out.checkpoint;
       state.pairs = [...state.pairs, out.pairs];
       state.labels += out.labels;

@@ -1,0 +1,70 @@
+/**
+ * Safe worker upgrades (workflows/versions.ts): a campaign started on version A (the code before the patches) keeps
+ * running when A's workers stop mid-iteration and workers of version B (today's code, whose campaign adds a local
+ * activity per iteration behind `patched()`) take over; it completes, B's new step ran only for the iterations B
+ * finished, and every history (one campaign entirely on A, the one upgraded mid-way) replays on B's code. The same
+ * histories fail to replay on B's code without the patch guard: the change would break running campaigns unversioned.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import { startCampaign } from '../../client/campaigns';
+import { startTemporalHarness, type TemporalHarness } from '../support/temporal';
+import { tinySpec } from '../support/specs';
+import { waitFor } from '../support/wait';
+
+jest.setTimeout(240_000);
+
+let temporal: TemporalHarness;
+beforeAll(async () => { temporal = await startTemporalHarness(); });
+afterAll(() => temporal?.teardown());
+
+/** Today's workflows bundled with @temporalio/workflow replaced by `shim` (a version as it would behave). */
+async function bundleWith(shim: string) {
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('ERROR'),
+    webpackConfigHook: (config) => {
+      const alias = (config.resolve?.alias ?? {}) as Record<string, string | false>;
+      config.resolve = { ...config.resolve, alias: { ...alias, '@temporalio/workflow$': path.join(__dirname, 'upgrade', shim) } };
+      return config;
+    },
+  });
+}
+
+const recordFile = (campaign: string, t: number) => path.join(temporal.storeRoot, campaign, `iter-${t}`, 'campaign', 'record.json');
+
+test('a campaign upgraded from A to B mid-iteration completes, and both versions\' histories replay on B', async () => {
+  const [versionA, unguarded] = await Promise.all([bundleWith('before-patches.ts'), bundleWith('unguarded.ts')]);
+
+  const workersA = await temporal.startWorkers({ workflowBundle: versionA, identity: 'version-a' });
+  const onA = await (await startCampaign(temporal.client, tinySpec('all-on-a', 'online-iterative-dpo', { iterations: 2 }))).result();
+  expect(onA.iterations).toHaveLength(2);
+  expect(fs.existsSync(recordFile('all-on-a', 1))).toBe(false);
+
+  const upgraded = await startCampaign(temporal.client, tinySpec('upgraded', 'online-iterative-dpo', { iterations: 3 }));
+  // A has finished iteration 1 (the campaign recorded it) and iteration 2 is under way: stop A's workers.
+  await waitFor('version A to finish iteration 1', async () => (await upgraded.describe()).searchAttributes.PrefloopIteration?.[0] === 1, 60_000, 100);
+  await workersA.shutdown();
+  expect(fs.existsSync(recordFile('upgraded', 3))).toBe(false);
+
+  await temporal.startWorkers({ identity: 'version-b' });
+  const summary = await upgraded.result();
+  expect(summary.iterations.map((r) => r.iteration)).toEqual([1, 2, 3]);
+  // B's new step ran for what B finished; A's iteration 1 replayed on B without it.
+  expect([1, 2, 3].map((t) => fs.existsSync(recordFile('upgraded', t)))).toEqual([false, true, true]);
+  expect(JSON.parse(fs.readFileSync(recordFile('upgraded', 3), 'utf8'))).toEqual(summary.iterations[2]);
+
+  const histories = await temporal.histories("WorkflowType = 'preferenceCampaign'");
+  expect(histories.map((h) => h.workflowId).sort()).toEqual(['all-on-a', 'upgraded']);
+  const replay = async (bundle: { code: string }) => {
+    const failures: string[] = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+      if (r.error) failures.push(`${r.workflowId}: ${r.error.name}`);
+    }
+    return failures;
+  };
+  expect(await replay(temporal.workflowBundle)).toEqual([]);
+  // Without the guard, A's history (and the upgraded one's A part) would not replay: the change needed versioning.
+  expect((await replay(unguarded)).sort()).toEqual(['all-on-a: DeterminismViolationError', 'upgraded: DeterminismViolationError']);
+});

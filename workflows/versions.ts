@@ -1,0 +1,19 @@
+/**
+ * Workflow code changes that would break the replay of a campaign started by an earlier prefloop, each behind a
+ * `patched()` marker (Temporal's patching API), so workers of a new version can take over running campaigns.
+ *
+ * Why patching and not Worker Deployment versioning: campaigns run for weeks and their workers are replaced in
+ * between (the old workers may be gone before the new ones start). A pinned campaign would wait for its version's
+ * workers forever; auto-upgrade still replays old history on new code, which needs patches anyway; and moving a
+ * pinned campaign at continue-as-new (`targetWorkerDeploymentVersionChanged`) is experimental in SDK 1.24 and needs
+ * the deployment managed on the server. Patches work on any cluster, need no server set-up, and are checked by replay.
+ *
+ * A patch's life (README, "Upgrading workers"): 1. new code runs under `if (patched(ID))`, the old code in the else
+ * branch; 2. once no campaign started before it can still run, `deprecatePatch(ID)` replaces the branch; 3. once no
+ * campaign with the marker can still run, the call goes. test/integration/upgrade.test.ts replays histories of both
+ * sides of each patch.
+ */
+export const PATCHES = {
+  /** Each finished iteration's record is also written to the store (`<campaign>/iter-<t>/campaign/record.json`). */
+  recordsInStore: 'prefloop-records-in-store',
+} as const;
