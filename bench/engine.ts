@@ -1,37 +1,36 @@
 /**
- * Engine bench: decode throughput with and without the KV cache, preference-step training throughput and
- * achieved GFLOP/s, against the GFLOP/s of a plain ORT MatMul of comparable size measured in the same run.
+ * Engine bench: load time, peak memory, cached decode throughput and preference-step training throughput at a model
+ * shape (bench/engine-presets.ts), with achieved GFLOP/s against the GFLOP/s of a plain ORT MatMul of the step's
+ * largest GEMM shape measured in the same run.
  *
- *   npm run bench:engine -- [--json] [--threads N] [--pairs P] [--steps K] [--decode-rows R] [--quick]
+ *   npm run bench:engine -- [--preset tiny|gpt2-small|smollm2-135m|qwen2.5-0.5b] [--json] [--threads N] [--pairs P]
+ *                           [--steps K] [--decode-rows R] [--quick] [--vs-torch]
  *
- * Decoding is measured at R rows (default 8: one prompt's n = 8 responses, the batch a sampling shard runs)
- * and at 1 row, from a 1-token prompt, 128 new tokens, temperature 1, never stopping early. "Uncached" re-runs
- * the same decode graph over the whole prefix with an empty KV cache at every step.
- *
- * Default model: vocab 256, d_model 256, 4 layers, 4 heads, context 128, tied head (about 3.3M parameters).
- *
- * FLOP count of one preference step (fwd + bwd of the policy; reference log-probs are precomputed inputs):
- *   per processed token: 6 * N_matmul, where N_matmul = layers * 12 * d^2 (qkv 3d^2, attention out d^2,
- *     MLP 4d^2 + 4d^2) + vocab * d (LM head; the embedding lookup itself is free)
- *   per sequence of T positions: 12 * layers * T^2 * d (QK^T and AV, 2 * 2 * T^2 * d forward, x3 with backward;
- *     the graph computes the full T x T scores, so no causal halving)
- *   LayerNorm, softmax, GELU, the loss and AdamW are O(params + tokens * d) and left out, which makes the
- *   reported GFLOP/s a slight underestimate.
- * Processed tokens = rows (2 * pairs) * T, with T = the graph's sequence length (prompt + response - 1).
- * The roof is an ORT MatMul [rows * T, d] x [d, 4d] (the step's largest GEMM shape) with the same threads.
+ * Phases run in this order so that the process's peak RSS after each is that phase's peak: load (random weights and
+ * the runtime), the MatMul roof, `--steps` preference steps (sigmoid loss, AdamW, clipping; the first one, which
+ * builds the graph and session, is timed apart), then cached decoding (R rows from a 1-token prompt, temperature 1,
+ * never stopping early), at the preset's new-token count and at a quarter of it, so the cost per token as the cache
+ * grows shows. "Uncached" decoding (the whole prefix re-run every token) is measured on the tiny preset only.
+ * `--vs-torch` runs the same shape and workload in PyTorch eager (scripts/bench_torch.py) when Python has torch and
+ * transformers (PREFLOOP_PYTHON, else python3), in its own process, and prints the ratios; skipped otherwise.
+ * The FLOP count is preferenceStepFlops (engine-presets.ts).
  */
 import * as ort from 'onnxruntime-node';
 import { createHash } from 'crypto';
-import type { NamedTensors, PolicyRuntime, ResolvedModelConfig, TrainState } from '../engine/model/api';
+import type { NamedTensors, ResolvedModelConfig, TrainState } from '../engine/model/api';
 import { getSession, releaseSessions } from '../engine/runtime/sessions';
 import { matmulChainModel } from '../engine/runtime/probeModel';
 import { chooseToken } from '../engine/sampling/choose';
 import { rngFor } from '../engine/sampling/rng';
+import { PRESETS, preferenceStepFlops, type Preset } from './engine-presets';
+import { loadBenchModel } from './engine-model';
+import { runTorch, type TorchResult } from './engine-torch';
 
-interface Args { json: boolean; threads: number; pairs: number; steps: number; quick: boolean; newTokens: number; decodeRows: number }
+interface Args { json: boolean; threads: number; pairs?: number; steps: number; quick: boolean; decodeRows?: number; preset: string; vsTorch: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, threads: 1, pairs: 8, steps: 3, quick: false, newTokens: 128, decodeRows: 8 };
+  const a: Args = { json: false, threads: 1, steps: 3, quick: false, preset: 'tiny', vsTorch: false };
+  const usage = `usage: bench/engine.ts [--preset ${Object.keys(PRESETS).join('|')}] [--json] [--threads N] [--pairs P] [--steps K] [--decode-rows R] [--quick] [--vs-torch]`;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const num = () => {
@@ -41,21 +40,22 @@ function parseArgs(argv: string[]): Args {
     };
     if (flag === '--json') a.json = true;
     else if (flag === '--quick') a.quick = true;
+    else if (flag === '--vs-torch') a.vsTorch = true;
     else if (flag === '--threads') a.threads = num();
     else if (flag === '--pairs') a.pairs = num();
     else if (flag === '--steps') a.steps = num();
     else if (flag === '--decode-rows') a.decodeRows = num();
-    else throw new Error(`unknown flag ${flag}; usage: bench/engine.ts [--json] [--threads N] [--pairs P] [--steps K] [--decode-rows R] [--quick]`);
+    else if (flag === '--preset') {
+      a.preset = argv[++i];
+      if (!PRESETS[a.preset]) throw new Error(`unknown preset '${a.preset}'; ${usage}`);
+    } else throw new Error(`unknown flag ${flag}; ${usage}`);
   }
   if (a.quick) {
-    a.pairs = Math.min(a.pairs, 2);
+    a.pairs = Math.min(a.pairs ?? 2, 2);
     a.steps = 1;
   }
   return a;
 }
-
-const CONFIG: ResolvedModelConfig = { vocab: 256, dModel: 256, layers: 4, heads: 4, context: 128, tiedHead: true };
-const PROMPT_TOKENS = 32;
 
 /** Fastest of `reps` runs: on a shared machine, slower runs measure the neighbours, not the engine. */
 async function timeIt(reps: number, f: () => Promise<unknown>): Promise<number> {
@@ -90,7 +90,7 @@ function randomTokens(rng: ReturnType<typeof rngFor>, n: number, vocab: number):
 }
 
 /** Uncached decoding: every step re-runs the full forward over the whole prefix (empty KV cache). */
-async function decodeUncached(weights: NamedTensors, rows: number, newTokens: number, threads: number): Promise<number[][]> {
+async function decodeUncached(CONFIG: ResolvedModelConfig, weights: NamedTensors, rows: number, newTokens: number, threads: number): Promise<number[][]> {
   const { buildDecodeGraph } = await import('../engine/model/graphs');
   const bytes = buildDecodeGraph(CONFIG).toBytes();
   const hash = createHash('sha256').update(bytes).digest('hex');
@@ -126,121 +126,154 @@ function fmt(x: number | null, digits = 1): string {
   return x === null ? 'n/a' : x.toFixed(digits);
 }
 
+const MiB = 1024 * 1024;
+/** Peak resident set of this process so far, MiB (getrusage; never goes down). */
+const peakRssMiB = () => process.resourceUsage().maxRSS / 1024;
+
+function stats(xs: number[]): { min: number; median: number; max: number } {
+  const s = xs.slice().sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const preset: Preset = PRESETS[args.preset];
+  const { shape } = preset;
+  const work = { ...preset.workload, pairs: args.pairs ?? preset.workload.pairs, decodeRows: args.decodeRows ?? preset.workload.decodeRows };
+  if (args.quick) work.newTokens = Math.min(work.newTokens, 16);
   const missing: string[] = [];
-  const rows = 2 * args.pairs;
-  const seqT = CONFIG.context - 1; // packSequences: longest row (prompt + response = context) minus one
-  const dModel = CONFIG.dModel;
-  const nMatmul = CONFIG.layers * 12 * dModel * dModel + CONFIG.vocab * dModel;
+  const rows = 2 * work.pairs;
+  const seqT = work.rowTokens - 1; // packSequences: the longest row minus one
+  const rssStart = process.memoryUsage().rss / MiB;
 
-  const roofBefore = await matmulRoof(rows * seqT, dModel, 4 * dModel, args.threads);
+  const t0 = process.hrtime.bigint();
+  const model = await loadBenchModel(preset, args.threads);
+  const loadSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const { runtime: policy, weights, params } = model;
+  const rssLoaded = process.memoryUsage().rss / MiB;
 
-  let cached: number | null = null;
-  let uncached: number | null = null;
-  let trainTps: number | null = null;
-  let trainGflops: number | null = null;
-  let stepSeconds: number | null = null;
-  let newTokens = args.newTokens;
-  let params = 0;
-  const decode: { rows: number; cached: number; uncached: number }[] = [];
+  const roofShape: [number, number, number] = [rows * seqT, shape.dModel, shape.mlp];
+  const roofBefore = await matmulRoof(...roofShape, args.threads);
 
-  let createPolicyRuntime: ((c: ResolvedModelConfig, o: { provider: 'cpu'; fallback: 'none'; threads: number }) => Promise<PolicyRuntime>) | undefined;
-  let initPolicy: ((c: ResolvedModelConfig, seed: number) => NamedTensors) | undefined;
-  try {
-    ({ createPolicyRuntime } = await import('../engine/model/runtime'));
-    ({ initPolicy } = await import('../engine/model/gpt'));
-  } catch (e) {
-    missing.push(`engine/model runtime not loadable (${(e as Error).message.split('\n')[0]})`);
-  }
-
-  if (createPolicyRuntime && initPolicy) {
-    const policy = await createPolicyRuntime(CONFIG, { provider: 'cpu', fallback: 'none', threads: args.threads });
-    const weights = initPolicy(CONFIG, 0);
-    for (const t of weights.values()) params += t.data.length;
-    const sampleOpts = (rowsN: number, n: number) => ({ temperatures: new Array(rowsN).fill(1), topK: 0, topP: 1, maxNewTokens: n, stopTokens: [], seed: 1 });
-    const promptsOf = (rowsN: number) => Array.from({ length: rowsN }, () => [1]);
-    try {
-      // A 1-token prompt and 128 new tokens use 128 positions (the last token is never fed back).
-      await policy.sample(weights, [[1]], sampleOpts(1, newTokens));
-    } catch (e) {
-      if (!/exceeds the model context/.test((e as Error).message)) throw e;
-      newTokens = CONFIG.context - 1;
-      missing.push(`PolicyRuntime.sample refuses 1 + 128 tokens in context 128 (counts the never-fed last token); decode measured at ${newTokens} new tokens`);
-    }
-    await decodeUncached(weights, 1, 4, args.threads); // build the session outside the timing
-    const reps = args.quick ? 1 : 3;
-    for (const rowsN of [args.decodeRows, 1]) {
-      // Cached and uncached runs alternate, so both see the same neighbours on a shared machine.
-      let tCached = Infinity;
-      let tUncached = Infinity;
-      for (let rep = 0; rep < reps; rep++) {
-        tCached = Math.min(tCached, await timeIt(1, () => policy!.sample(weights, promptsOf(rowsN), sampleOpts(rowsN, newTokens))));
-        if (rep < 2) tUncached = Math.min(tUncached, await timeIt(1, () => decodeUncached(weights, rowsN, newTokens, args.threads)));
-      }
-      decode.push({ rows: rowsN, cached: (rowsN * newTokens) / tCached, uncached: (rowsN * newTokens) / tUncached });
-    }
-    cached = decode[0].cached;
-    uncached = decode[0].uncached;
-
-    // Preference step on fixed pairs: prompt 32 tokens, responses fill the context.
-    const rng = rngFor(2, 0);
-    const prompts = Array.from({ length: args.pairs }, () => randomTokens(rng, PROMPT_TOKENS, CONFIG.vocab));
-    const chosen = prompts.map(() => randomTokens(rng, CONFIG.context - PROMPT_TOKENS, CONFIG.vocab));
-    const rejected = prompts.map(() => randomTokens(rng, CONFIG.context - PROMPT_TOKENS, CONFIG.vocab));
-    const refChosen = Array.from(await policy.sequenceLogprobs(weights, prompts, chosen));
-    const refRejected = Array.from(await policy.sequenceLogprobs(weights, prompts, rejected));
-    const zeros = (): NamedTensors => new Map([...weights].map(([k, t]) => [k, { dtype: 'float32' as const, shape: t.shape, data: new Float32Array(t.data.length) }]));
-    let state: TrainState = { weights, m: zeros(), v: zeros(), step: 0 };
-    const hyper = { loss: 'sigmoid' as const, beta: 0.1, labelSmoothing: 0, lr: 1e-4, weightDecay: 0, maxGradNorm: 1 };
-    const batch = { prompts, chosen, rejected, refChosen, refRejected };
-    state = (await policy.preferenceStep(state, batch, hyper)).state; // builds the graph and session
-    stepSeconds = await timeIt(args.steps, async () => {
+  // Preference steps on fixed pairs: prompt, then responses filling the row.
+  const rng = rngFor(2, 0);
+  const prompts = Array.from({ length: work.pairs }, () => randomTokens(rng, work.promptTokens, shape.vocab));
+  const chosen = prompts.map(() => randomTokens(rng, work.rowTokens - work.promptTokens, shape.vocab));
+  const rejected = prompts.map(() => randomTokens(rng, work.rowTokens - work.promptTokens, shape.vocab));
+  const refChosen = Array.from(await policy.sequenceLogprobs(weights, prompts, chosen));
+  const refRejected = Array.from(await policy.sequenceLogprobs(weights, prompts, rejected));
+  const zeros = (): NamedTensors => new Map([...weights].map(([k, t]) => [k, { dtype: 'float32' as const, shape: t.shape, data: new Float32Array(t.data.length) }]));
+  let state: TrainState = { weights, m: zeros(), v: zeros(), step: 0 };
+  const hyper = { loss: 'sigmoid' as const, beta: 0.1, labelSmoothing: 0, lr: 1e-4, weightDecay: 0, maxGradNorm: 1 };
+  const batch = { prompts, chosen, rejected, refChosen, refRejected };
+  const rssBeforeTrain = process.memoryUsage().rss / MiB;
+  const firstStep = await timeIt(1, async () => {
+    state = (await policy.preferenceStep(state, batch, hyper)).state; // builds the graph and its session
+  });
+  const stepTimes: number[] = [];
+  for (let i = 0; i < args.steps; i++) {
+    stepTimes.push(await timeIt(1, async () => {
       state = (await policy.preferenceStep(state, batch, hyper)).state;
-    });
-    const tokens = rows * seqT;
-    const flops = 6 * nMatmul * tokens + rows * 12 * CONFIG.layers * seqT * seqT * dModel;
-    trainTps = tokens / stepSeconds;
-    trainGflops = flops / stepSeconds / 1e9;
-    await policy.dispose();
+    }));
   }
+  const peakTrain = peakRssMiB();
+  const step = stats(stepTimes);
+  const tokens = rows * seqT;
+  const flops = preferenceStepFlops(shape, rows, seqT);
+  const trainTps = tokens / step.median;
+  const trainGflops = flops / step.median / 1e9;
+  state = { weights, m: new Map(), v: new Map(), step: 0 }; // let the moments go before decoding
+
+  // Cached decoding at the preset's new-token count and at a quarter of it.
+  const sampleOpts = (rowsN: number, n: number) => ({ temperatures: new Array(rowsN).fill(1), topK: 0, topP: 1, maxNewTokens: n, stopTokens: [], seed: 1 });
+  const promptsOf = (rowsN: number) => Array.from({ length: rowsN }, () => [1]);
+  const short = Math.max(2, Math.floor(work.newTokens / 4));
+  await policy.sample(weights, promptsOf(work.decodeRows), sampleOpts(work.decodeRows, 2)); // builds the session
+  const reps = args.quick ? 1 : 2;
+  const decode: { rows: number; newTokens: number; cached: number; uncached: number | null }[] = [];
+  const decodeRows = work.decodeRows === 1 ? [1] : [work.decodeRows, 1];
+  for (const rowsN of decodeRows) {
+    for (const n of rowsN === work.decodeRows ? [work.newTokens, short] : [work.newTokens]) {
+      const t = await timeIt(reps, () => policy.sample(weights, promptsOf(rowsN), sampleOpts(rowsN, n)));
+      let uncached: number | null = null;
+      if (work.uncached && n === work.newTokens && model.config) {
+        await decodeUncached(model.config, weights, 1, 4, args.threads); // session outside the timing
+        uncached = (rowsN * n) / (await timeIt(Math.min(reps, 2), () => decodeUncached(model.config!, weights, rowsN, n, args.threads)));
+      }
+      decode.push({ rows: rowsN, newTokens: n, cached: (rowsN * n) / t, uncached });
+    }
+  }
+  const main8 = decode.find((d) => d.rows === work.decodeRows && d.newTokens === work.newTokens)!;
+  const short8 = decode.find((d) => d.rows === work.decodeRows && d.newTokens === short);
+  await policy.dispose();
   // Measured again after training and the better kept: a neighbour's burst should not lower the roof.
-  const roof = Math.max(roofBefore, await matmulRoof(rows * seqT, dModel, 4 * dModel, args.threads));
+  const roof = Math.max(roofBefore, await matmulRoof(...roofShape, args.threads));
   await releaseSessions();
 
-  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  let torch: TorchResult | null = null;
+  if (args.vsTorch) {
+    const r = await runTorch(preset, work, args.threads, args.steps);
+    if (typeof r === 'string') missing.push(`--vs-torch skipped: ${r}`);
+    else torch = r;
+  }
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b != null && b !== 0 ? a / b : null);
+
   const result = {
-    'decode.tokensPerSec.cached': cached,
-    'decode.tokensPerSec.uncached': uncached,
-    'decode.speedup': cached !== null && uncached !== null ? cached / uncached : null,
-    'decode.newTokens': newTokens,
-    'decode.rows': args.decodeRows,
+    preset: args.preset,
+    'load.seconds': loadSeconds,
+    'decode.rows': work.decodeRows,
+    'decode.newTokens': work.newTokens,
+    'decode.tokensPerSec.cached': main8.cached,
+    'decode.tokensPerSec.cached.short': short8?.cached ?? null,
+    'decode.shortNewTokens': short,
+    'decode.tokensPerSec.uncached': main8.uncached,
     'decode.rows1.tokensPerSec.cached': decode.find((d) => d.rows === 1)?.cached ?? null,
-    'decode.rows1.tokensPerSec.uncached': decode.find((d) => d.rows === 1)?.uncached ?? null,
+    'train.pairs': work.pairs,
+    'train.rowTokens': work.rowTokens,
+    'train.firstStepSeconds': firstStep,
+    'train.stepSeconds': step.median,
+    'train.stepSeconds.min': step.min,
+    'train.stepSeconds.max': step.max,
+    'train.stepSeconds.all': stepTimes,
     'train.tokensPerSec': trainTps,
     'train.gflops': trainGflops,
-    'train.stepSeconds': stepSeconds,
     'roof.gflops': roof,
-    'train.roofFraction': trainGflops !== null ? trainGflops / roof : null,
-    peakRssMiB,
-    model: { ...CONFIG, params },
+    'roof.shape': roofShape,
+    'train.roofFraction': trainGflops / roof,
+    'rss.startMiB': rssStart,
+    'rss.afterLoadMiB': rssLoaded,
+    'rss.beforeTrainMiB': rssBeforeTrain,
+    'rss.peakTrainMiB': peakTrain,
+    'train.bytesPerParam': (peakTrain * MiB) / params,
+    peakRssMiB: peakRssMiB(),
+    model: { ...shape, params },
     threads: args.threads,
-    pairs: args.pairs,
+    torch,
+    'vsTorch.decode': ratio(main8.cached, torch?.decodeTokensPerSec),
+    'vsTorch.stepSeconds': ratio(step.median, torch?.stepSeconds),
+    'vsTorch.peakTrainRss': ratio(peakTrain, torch?.peakTrainRssMiB),
     missing,
   };
-  const line = (k: string, v: string) => console.log(`  ${k.padEnd(34)} ${v}`);
-  console.log(`prefloop engine bench — d_model ${dModel}, ${CONFIG.layers} layers, ${CONFIG.heads} heads, context ${CONFIG.context}, vocab ${CONFIG.vocab}, ${params} params, ${args.threads} thread(s)`);
-  for (const d of decode) {
-    line(`decode ${d.rows} row(s): tokens/s cached`, fmt(d.cached));
-    line(`decode ${d.rows} row(s): tokens/s uncached`, fmt(d.uncached));
-    line(`decode ${d.rows} row(s): speedup (${newTokens} new)`, `${fmt(d.cached / d.uncached, 2)}x`);
-  }
-  line(`preference step (${args.pairs} pairs x ${CONFIG.context})`, `${fmt(stepSeconds, 3)} s`);
+  const line = (k: string, v: string) => console.log(`  ${k.padEnd(44)} ${v}`);
+  console.log(`prefloop engine bench — preset ${args.preset}: ${shape.family}, d_model ${shape.dModel}, ${shape.layers} layers, ${shape.heads}/${shape.kvHeads} heads, MLP ${shape.mlp}, vocab ${shape.vocab}, ${params} params, ${args.threads} thread(s)`);
+  line('load (random weights + runtime)', `${fmt(loadSeconds, 2)} s`);
+  line(`preference step (${work.pairs} pairs x ${work.rowTokens}), first`, `${fmt(firstStep, 2)} s`);
+  line(`preference step, median of ${args.steps} [min, max]`, `${fmt(step.median, 2)} s [${fmt(step.min, 2)}, ${fmt(step.max, 2)}]`);
   line('train tokens/s', fmt(trainTps));
   line('train GFLOP/s', fmt(trainGflops, 2));
-  line(`roof: ORT MatMul [${rows * seqT}x${dModel}]x[${dModel}x${4 * dModel}]`, `${fmt(roof, 2)} GFLOP/s`);
+  line(`roof: ORT MatMul [${roofShape[0]}x${roofShape[1]}]x[${roofShape[1]}x${roofShape[2]}]`, `${fmt(roof, 2)} GFLOP/s`);
   line('train / roof', fmt(result['train.roofFraction'], 3));
-  line('peak RSS', `${fmt(peakRssMiB)} MiB`);
+  for (const d of decode) {
+    line(`decode ${d.rows} row(s) x ${d.newTokens} new: tokens/s cached`, fmt(d.cached));
+    if (d.uncached !== null) line(`decode ${d.rows} row(s) x ${d.newTokens} new: tokens/s uncached`, `${fmt(d.uncached)} (${fmt(d.cached / d.uncached, 2)}x)`);
+  }
+  line('RSS after load / before training', `${fmt(rssLoaded)} / ${fmt(rssBeforeTrain)} MiB`);
+  line('peak RSS through training', `${fmt(peakTrain)} MiB (${fmt(result['train.bytesPerParam'])} bytes/param)`);
+  line('peak RSS (whole run)', `${fmt(result.peakRssMiB)} MiB`);
+  if (torch) {
+    line('torch eager: step / decode tok/s / peak RSS', `${fmt(torch.stepSeconds, 2)} s / ${fmt(torch.decodeTokensPerSec)} / ${fmt(torch.peakTrainRssMiB)} MiB`);
+    line('prefloop / torch: step time, decode, RSS', `${fmt(result['vsTorch.stepSeconds'], 2)} / ${fmt(result['vsTorch.decode'], 2)} / ${fmt(result['vsTorch.peakTrainRss'], 2)}`);
+  }
   for (const m of missing) console.log(`  note: ${m}`);
   if (args.json) console.log(JSON.stringify(result));
 }

@@ -76,12 +76,20 @@ export function outputScalar(outputs: Outputs, name: string): number {
   return Number((outputTensor(outputs, name).data as Float32Array)[0]);
 }
 
-/** Collects `outputName(param)` for every parameter into NamedTensors (copied out of ORT's buffers). */
+/**
+ * Collects `outputName(param)` for every parameter into NamedTensors, taking the output buffers as they are: the
+ * binding hands each output over in an ArrayBuffer of its own that nothing else refers to (onnxruntime-node copies
+ * it out of ORT's memory, or in later versions gives the ArrayBuffer ownership of it), so a second copy here would
+ * only add a full model state to every step's peak memory.
+ */
 export function readTensors(outputs: Outputs, specs: ParamSpec[], outputName: (name: string) => string): NamedTensors {
   const out: NamedTensors = new Map();
   for (const s of specs) {
     const t = outputTensor(outputs, outputName(s.name));
-    const nt: NamedTensor = { dtype: 'float32', shape: s.shape.slice(), data: new Float32Array(t.data as Float32Array) };
+    if (t.type !== 'float32' || t.dims.length !== s.shape.length || t.dims.some((d, i) => d !== s.shape[i])) {
+      throw new Error(`internal: output '${outputName(s.name)}' is ${t.type} [${t.dims}], expected float32 [${s.shape}]`);
+    }
+    const nt: NamedTensor = { dtype: 'float32', shape: s.shape.slice(), data: t.data as Float32Array };
     out.set(s.name, nt);
   }
   return out;

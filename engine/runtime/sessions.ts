@@ -55,6 +55,12 @@ function sessionOptions(provider: Provider, threads: number): ort.InferenceSessi
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    // No CPU arena and no memory pattern: an arena keeps the peak of every run (a training step's activations,
+    // gradients and new state) resident for the life of the session, on top of the state the caller holds; without
+    // them each tensor goes back to the system when freed. Measured at GPT-2 small's shape (bench:engine --preset
+    // gpt2-small --quick): peak RSS through a preference step 8870 MiB with both, 5372 MiB without.
+    enableCpuMemArena: false,
+    enableMemPattern: false,
   };
   if (provider === 'cuda') return { ...base, executionProviders: [{ name: 'cuda', deviceId: 0 } as ort.InferenceSession.ExecutionProviderConfig] };
   if (provider === 'webgpu') return { ...base, executionProviders: ['webgpu'] };
