@@ -11,19 +11,25 @@ import { InvalidArtifactKeyError } from './errors';
 
 const COMPONENT = /^[A-Za-z0-9][A-Za-z0-9._=+-]{0,127}$/;
 const RULE = 'must be 1-128 chars of A-Z a-z 0-9 . _ = + -, starting with a letter or digit (no "/", "..", or leading ".")';
+/**
+ * A campaign may also hold ':': a campaign started by a Temporal Schedule has the workflow id
+ * `<schedule-id>-<RFC 3339 time>` (`nightly-2026-12-04T02:00:00Z`), and its artifacts live under that id.
+ */
+const CAMPAIGN = /^[A-Za-z0-9][A-Za-z0-9._=+:-]{0,127}$/;
+const CAMPAIGN_RULE = RULE.replace('. _ = + -', '. _ = + - :');
 const MAX_NAME_SEGMENTS = 4;
 export const URI_SCHEME = 'store://';
 
-function checkComponent(field: string, value: unknown): string {
+function checkComponent(field: string, value: unknown, pattern = COMPONENT, rule = RULE): string {
   if (typeof value !== 'string') throw new InvalidArtifactKeyError(field, value, 'must be a string');
   if (value.includes('\0')) throw new InvalidArtifactKeyError(field, value, 'contains a NUL byte');
-  if (!COMPONENT.test(value)) throw new InvalidArtifactKeyError(field, value, RULE);
+  if (!pattern.test(value)) throw new InvalidArtifactKeyError(field, value, rule);
   return value;
 }
 
 export function validateKey(key: ArtifactKey): ArtifactKey {
   if (key === null || typeof key !== 'object') throw new InvalidArtifactKeyError('key', key, 'must be {campaign, iteration, step, name}');
-  checkComponent('campaign', key.campaign);
+  checkComponent('campaign', key.campaign, CAMPAIGN, CAMPAIGN_RULE);
   if (!Number.isSafeInteger(key.iteration) || key.iteration < 0) throw new InvalidArtifactKeyError('iteration', key.iteration, 'must be a non-negative integer');
   checkComponent('step', key.step);
   if (typeof key.name !== 'string') throw new InvalidArtifactKeyError('name', key.name, 'must be a string');

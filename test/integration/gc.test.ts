@@ -1,4 +1,6 @@
 /**
+ * A campaign started by a Temporal Schedule (workflow id `<schedule>-<RFC 3339 time>`) runs to completion.
+ *
  * `prefloop gc` on a finished campaign of a real dev server: the data and checkpoints of iterations not kept are
  * pruned, the kept ones and set-up stay readable, the audit shows every pruned ref as pruned (every other ref still
  * reads and verifies), `prefloop history` marks them, and a fork from a pruned iteration fails at once as pruned.
@@ -70,4 +72,28 @@ test('gc --keep best,last prunes the rest, and the audit, history and a fork see
   expect(e).toBeInstanceOf(ApplicationFailure);
   expect([(e as ApplicationFailure).type, (e as ApplicationFailure).nonRetryable]).toEqual(['PrefloopArtifactPruned', true]);
   expect((e as ApplicationFailure).message).toMatch(/was pruned at .* \(prefloop gc --keep best,last\)/);
+});
+
+test('a campaign a schedule starts (id <schedule>-<time>, with colons) runs and keeps its artifacts under that id', async () => {
+  const schedule = await temporal.client.schedule.create({
+    scheduleId: 'nightly',
+    spec: { intervals: [{ every: '24h' }] },
+    action: { type: 'startWorkflow', workflowType: 'preferenceCampaign', workflowId: 'nightly', taskQueue: 'prefloop-cpu', args: [{ spec: tinySpec('nightly', 'online-iterative-dpo', { iterations: 1 }) }] },
+  });
+  try {
+    await schedule.trigger();
+    let id: string | undefined;
+    for (let i = 0; i < 100 && !id; i++) {
+      id = (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId;
+      if (!id) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(id).toMatch(/^nightly-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const summary = await temporal.client.workflow.getHandle(id!).result();
+    expect(summary.iterations).toHaveLength(1);
+    const store = new LocalArtifactStore(temporal.storeRoot);
+    await expect(store.get(summary.finalCheckpoint)).resolves.toBeInstanceOf(Uint8Array);
+    expect(summary.finalCheckpoint.uri.startsWith(`store://${id}/iter-1/`)).toBe(true);
+  } finally {
+    await schedule.delete();
+  }
 });
