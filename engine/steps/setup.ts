@@ -17,7 +17,7 @@ import { importHfPolicy } from './hf-policy';
 import { rank } from './rank';
 import { sampleShard } from './sample-shard';
 import type { SetupOutput, StepContext } from './types';
-import { InvalidInputError } from '../errors';
+import type { FilesTask } from '../tasks/files';
 
 export const TASK_CACHE_CAMPAIGN = 'task-cache';
 
@@ -25,7 +25,8 @@ async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
   const { spec } = ctx;
   const task = taskOf(ctx);
   const config = resolvedModelConfig(spec, task);
-  if (spec.task.name === 'files') throw new InvalidInputError('task.files has no base distribution to train pi0 on');
+  // A files task has no base distribution: its pi0 is the given model (importHfPolicy), never trained here.
+  if (spec.task.name === 'files') throw new Error('internal: a files task has no SFT pi0');
   const sft = spec.task.sft;
   const identity = JSON.stringify({ task: spec.task, seed: spec.seed, config, family: MODEL_FAMILY, threads: spec.execution.threads });
   const hash = createHash('sha256').update(identity).digest('hex').slice(0, 24);
@@ -61,11 +62,18 @@ export async function setup(ctx0: StepContext): Promise<SetupOutput> {
   const done = await findOutput<SetupOutput>(ctx.store, outputKey);
   if (done) return done;
   const task = taskOf(ctx);
-  const promptRows = (prompts: number[][]) => prompts.map((prompt, index) => ({ index, prompt, text: task.render(prompt) }));
-  const trainPrompts = await ctx.store.putJsonl(keyOf(ctx, 'setup', 'train-prompts.jsonl'), promptRows(task.trainPrompts));
-  const evalPrompts = await ctx.store.putJsonl(keyOf(ctx, 'setup', 'eval-prompts.jsonl'), promptRows(task.evalPrompts));
+  // A files task's rows also keep where each prompt came from and the prompt as written.
+  const promptRows = (prompts: number[][], split: 'train' | 'eval') => prompts.map((prompt, index) => ({
+    index, prompt, text: task.render(prompt), ...(task.promptSource ? { source: task.promptSource(split, index) } : {}),
+  }));
+  const trainPrompts = await ctx.store.putJsonl(keyOf(ctx, 'setup', 'train-prompts.jsonl'), promptRows(task.trainPrompts, 'train'));
+  const evalPrompts = await ctx.store.putJsonl(keyOf(ctx, 'setup', 'eval-prompts.jsonl'), promptRows(task.evalPrompts, 'eval'));
   const pi0 = ctx.spec.policy.source === 'hf' ? await importHfPolicy(ctx) : await trainInitialPolicy(ctx);
   const out: SetupOutput = { pi0, trainPrompts, evalPrompts };
+  if (task.name === 'files') {
+    const files = task as FilesTask;
+    out.skippedPrompts = { train: files.train.skipped, eval: files.eval.skipped };
+  }
   if (setupPlan(ctx.spec).offlinePrompts > 0) {
     // D_off: the same sample -> rank -> filter steps, at iteration 0, on pi0.
     const shards = ctx.spec.sampling.shards;

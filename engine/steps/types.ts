@@ -40,6 +40,8 @@ export interface SetupOutput {
   offlinePairs?: ArtifactRef;
   /** Preference labels D_off cost (counted in the campaign's total). */
   offlineLabels?: number;
+  /** A files task's prompts that did not fit the model's context with sampling.maxNewTokens, skipped (files-prompts.ts). */
+  skippedPrompts?: { train: number; eval: number };
 }
 
 /**

@@ -9,9 +9,10 @@
  * prompt that would be needed and the context.
  */
 import type { PromptValue } from '../data/messages';
-import { readPromptFile } from '../data/prompts';
+import { promptRows } from '../data/prompts';
+import { readJsonlRowsSync } from '../data/rows';
 import { InvalidInputError } from '../errors';
-import { requireUserFile } from '../preference/user-file';
+import { requireUserFileSync } from '../preference/user-file';
 import { renderPrompt, type ChatTemplate } from '../tokenizer/chat-template';
 import type { Tokenizer } from '../tokenizer/types';
 
@@ -36,9 +37,10 @@ export interface PolicyText {
   maxNewTokens: number;
 }
 
-export async function loadPromptSet(root: string, field: string, specPath: string, policy: PolicyText): Promise<FilesPromptSet> {
-  const file = await requireUserFile(root, field, specPath, 'a JSONL or Parquet file of {"prompt": ...} rows');
-  const rows = await readPromptFile(file, field);
+/** `specPath` is the spec's path (task.prompts or task.evalPrompts), read from under the store `root`. */
+export function loadPromptSet(root: string, field: string, specPath: string, policy: PolicyText): FilesPromptSet {
+  const file = requireUserFileSync(root, field, specPath, 'a JSONL file of {"prompt": ...} rows');
+  const rows = promptRows(readJsonlRowsSync(file, field), field);
   const budget = policy.context - policy.maxNewTokens;
   if (budget < 1) throw new InvalidInputError(`sampling.maxNewTokens: ${policy.maxNewTokens} leaves no room for a prompt in the model's context of ${policy.context} tokens; lower it`);
   const records: PromptRecord[] = [];

@@ -4,8 +4,8 @@
  * distribution: pi0 is the given model, rewards come from the campaign's reward source (an ONNX reward model or an
  * `activity`), and evaluation measures by that source (evaluation/reward-free.ts).
  *
- * Its prompts come from files, so it is loaded asynchronously, once per process and spec (prepareTask in
- * tasks/index.ts), before any step asks for it synchronously.
+ * Like every task it is built synchronously from the spec (once per process, tasks/index.ts), so its prompt files
+ * are JSONL (the Parquet reader is asynchronous).
  */
 import type { PromptValue } from '../data/messages';
 import { InvalidInputError } from '../errors';
@@ -49,8 +49,8 @@ export function createFilesTask(train: FilesPromptSet, evalSet: FilesPromptSet, 
   };
 }
 
-export async function loadFilesTask(root: string, files: { prompts: string; evalPrompts: string }, policy: PolicyText, stopTokens: number[]): Promise<FilesTask> {
-  const train = await loadPromptSet(root, 'task.prompts', files.prompts, policy);
-  const evalSet = await loadPromptSet(root, 'task.evalPrompts', files.evalPrompts, policy);
+export function loadFilesTask(root: string, files: { prompts: string; evalPrompts: string }, policy: PolicyText, stopTokens: number[]): FilesTask {
+  const train = loadPromptSet(root, 'task.prompts', files.prompts, policy);
+  const evalSet = loadPromptSet(root, 'task.evalPrompts', files.evalPrompts, policy);
   return createFilesTask(train, evalSet, policy.tokenizer, policy.maxNewTokens, stopTokens);
 }

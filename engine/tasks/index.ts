@@ -8,12 +8,41 @@ import { openHfModelDir, type HfModelDir } from '../checkpoint/hf-dir';
 import { createBandit } from './bandit';
 import { hfTextTask } from './hf-text';
 import { createText } from './text';
+import { loadFilesTask } from './files';
 import type { Task } from './types';
 import { InvalidInputError } from '../errors';
 
 export type { Task, PromptResponse } from './types';
 
 const cache = new Map<string, Task>();
+
+/**
+ * The files task (files.ts): the user's prompts through a Hugging Face policy's tokenizer and chat template. pi0 is
+ * that model as given, so the files task needs policy.source 'hf' and a reward source that reads text.
+ */
+function filesTaskOf(spec: CampaignSpec, storeRoot: string | undefined): Task {
+  if (spec.task.name !== 'files') throw new Error('internal: filesTaskOf() of another task');
+  if (spec.policy.source !== 'hf') {
+    throw new InvalidInputError('task.name \'files\': pi0 is the given model, so the policy must be a Hugging Face model directory (policy: {source: hf, path: models/<name>}); the built-in decoder has nothing to learn your prompts\' language from');
+  }
+  const kind = spec.reward.source.kind;
+  if (kind !== 'onnx' && kind !== 'activity') {
+    throw new InvalidInputError(`reward.source.kind '${kind}': a files task has no gold reward to ${kind === 'gold' ? 'score with' : 'simulate a labeler from'}; use onnx (a reward model) or activity (a reward worker)`);
+  }
+  if (storeRoot === undefined) throw new Error('internal: a files task needs the artifact store root to find its prompt files');
+  const hf = policyModelDir(spec, storeRoot);
+  const key = JSON.stringify(['files', spec.task, hf.model.dir, spec.sampling.maxNewTokens, spec.policy.chatTemplate, storeRoot]);
+  let task = cache.get(key);
+  if (!task) {
+    const policy = {
+      tokenizer: hf.tokenizer, template: spec.policy.chatTemplate ? hf.template : undefined, modelDir: hf.model.dir,
+      context: hf.model.config.context, maxNewTokens: spec.sampling.maxNewTokens,
+    };
+    task = { ...loadFilesTask(storeRoot, spec.task, policy, hf.stopTokens), model: hf.model.config };
+    cache.set(key, task);
+  }
+  return task;
+}
 
 /** The Hugging Face model directory of policy.source 'hf', resolved under the store root and opened (cached). */
 export function policyModelDir(spec: CampaignSpec, storeRoot: string | undefined): HfModelDir {
@@ -35,6 +64,7 @@ export function policyModelDir(spec: CampaignSpec, storeRoot: string | undefined
 }
 
 export function taskFromSpec(spec: CampaignSpec, storeRoot?: string): Task {
+  if (spec.task.name === 'files') return filesTaskOf(spec, storeRoot);
   if (spec.policy.source === 'hf') {
     if (spec.task.name !== 'text') {
       throw new InvalidInputError(`task.name '${spec.task.name}': with policy.source hf the built-in task is 'text' (the bandit task has its own token alphabet, not the model's); set task.name to 'text'`);
@@ -56,7 +86,7 @@ export function taskFromSpec(spec: CampaignSpec, storeRoot?: string): Task {
     case 'bandit': task = createBandit(spec.task, spec.seed); break;
     case 'text': task = createText(spec.task, spec.seed); break;
     default:
-      throw new InvalidInputError(`task.name '${spec.task.name}': built-in algorithms run on the built-in tasks 'bandit' and 'text'; a 'files' task needs a user reward model and is not supported by the in-process runner`);
+      throw new InvalidInputError(`task.name '${String((spec.task as { name: string }).name)}' is not a task; use bandit, text or files`);
   }
   cache.set(key, task);
   return task;

@@ -76,7 +76,9 @@ export function loadHfTokenizer(json: string | object, config: object = {}, sour
     },
     decode(ids) {
       checkIds(ids, vocabSize, source);
-      return hf.decode(ids.filter((id) => !skip.has(id)), { skip_special_tokens: false });
+      const kept = ids.filter((id) => !skip.has(id));
+      // tokenizers.js refuses an empty list; an empty response (only a stop token) is the empty text.
+      return kept.length === 0 ? '' : hf.decode(kept, { skip_special_tokens: false });
     },
     toJSON: (): TokenizerSpec => ({ kind: 'hf', tokenizer: tj, config }),
   };

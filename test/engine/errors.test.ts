@@ -58,7 +58,7 @@ describe('spec errors of the steps', () => {
   });
 
   it('a files task names task.name', async () => {
-    await expectInputError(() => taskFromSpec(filesTask), /task\.name 'files'.*'bandit' and 'text'/);
+    await expectInputError(() => taskFromSpec(filesTask), /task\.name 'files': pi0 is the given model, so the policy must be a Hugging Face model/);
   });
 
   it('an iteration outside the campaign names spec.iterations', async () => {

@@ -18,7 +18,7 @@ describe('bad input fails early with the field and the fix', () => {
     expect(() => resolvedModelConfig(spec, taskFromSpec(spec))).toThrow(/policy.model.vocab is 9 but task 'bandit' needs 3/);
   });
 
-  it('a files task is refused by the built-in algorithms', () => {
+  it('a files task on the built-in policy names task.name (pi0 is the given Hugging Face model)', () => {
     const spec = tinySpec({ task: { name: 'files', prompts: 'p.jsonl', evalPrompts: 'e.jsonl' } });
     expect(() => taskFromSpec(spec)).toThrow(/task.name 'files'/);
   });

@@ -62,3 +62,12 @@ describe('chat templates (@huggingface/jinja)', () => {
     expect(() => renderCompletion(user, [{ role: 'assistant', content: 'x' }], odd, 'pairs.jsonl:4')).toThrow(/^pairs\.jsonl:4: the chat template of odd\.jinja renders the prompt/);
   });
 });
+
+describe('decoding an empty response', () => {
+  it('is the empty text (a response that is only a stop token)', async () => {
+    const { loadHfTokenizerFromDir } = await import('../../../engine/tokenizer/hf');
+    const tokenizer = await loadHfTokenizerFromDir(path.join(__dirname, '..', '..', 'fixtures', 'reward-model'));
+    expect(tokenizer.decode([tokenizer.eosId])).toBe('');
+    expect(tokenizer.decode([])).toBe('');
+  });
+});
