@@ -8,7 +8,8 @@ model.safetensors or model-0000k-of-0000n.safetensors + model.safetensors.index.
 tokenizer.json, tokenizer_config.json, chat_template.jinja) plus expected.json:
   - `logits`: transformers' logits [seq, vocab] for `ids` (one row, no padding), computed in float32;
   - `greedy`: `prompt_ids` and the tokens transformers' generate(do_sample=False) adds (stopping at the eos ids of
-    generation_config.json);
+    generation_config.json); `chat_greedy`: the same for PROMPT as a user message through apply_chat_template
+    (add_generation_prompt=True), what `prefloop generate --greedy` computes;
   - `logps`: rows of (prompt ids, response ids) and the sum of the response tokens' log-probs.
 Models saved in float16 / bfloat16 are reloaded in float32 for the expected values: prefloop computes in float32 on
 the same (exactly widened) weights, so the values must agree to 1e-4.
@@ -87,6 +88,10 @@ def expected(model, tok):
     eos = eos if isinstance(eos, list) else [eos]
     out = model.generate(torch.tensor([prompt_ids]), attention_mask=torch.ones(1, len(prompt_ids), dtype=torch.long),
                          do_sample=False, max_new_tokens=12, eos_token_id=eos, pad_token_id=tok.pad_token_id)
+    chat_ids = tok.apply_chat_template([{"role": "user", "content": PROMPT}], add_generation_prompt=True, tokenize=True)
+    chat_ids = list(chat_ids["input_ids"] if isinstance(chat_ids, dict) or hasattr(chat_ids, "keys") else chat_ids)
+    chat = model.generate(torch.tensor([chat_ids]), attention_mask=torch.ones(1, len(chat_ids), dtype=torch.long),
+                          do_sample=False, max_new_tokens=12, eos_token_id=eos, pad_token_id=tok.pad_token_id)
     rows = []
     for prompt, response in ROWS:
         p = tok(prompt)["input_ids"]
@@ -99,6 +104,7 @@ def expected(model, tok):
     return {
         "text": TEXT, "ids": ids, "logits": logits.tolist(),
         "greedy": {"prompt": PROMPT, "prompt_ids": prompt_ids, "eos": eos, "max_new_tokens": 12, "tokens": out[0, len(prompt_ids):].tolist()},
+        "chat_greedy": {"prompt_ids": chat_ids, "tokens": chat[0, len(chat_ids):].tolist()},
         "logps": rows,
     }
 

@@ -9,6 +9,7 @@ import { registerInspect } from './inspect';
 import { registerDemo } from './demo';
 import { registerWorker } from './worker';
 import { registerGc } from './gc';
+import { registerModel } from './model';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -20,5 +21,6 @@ export function registerCommands(program: Command): void {
   registerControl(program);
   registerInspect(program);
   registerGc(program);
+  registerModel(program);
   registerSchedule(program);
 }

@@ -61,3 +61,14 @@ export function openHfModelDir(dir: string): HfModelDir {
   }
   return hit;
 }
+
+/**
+ * A text prompt as the model reads it: through its chat template as one user message with the generation prompt
+ * (transformers' apply_chat_template(add_generation_prompt=True), encoded without added special tokens) when the
+ * model has a template and `useTemplate`; else the tokenizer's BOS followed by the text. The campaign's text task and
+ * `prefloop generate` both use this.
+ */
+export function promptIds(hf: HfModelDir, text: string, useTemplate: boolean, where: string): number[] {
+  if (hf.template && useTemplate) return hf.tokenizer.encode(hf.template.render([{ role: 'user', content: text }], { addGenerationPrompt: true, where }));
+  return [hf.tokenizer.bosId, ...hf.tokenizer.encode(text)];
+}

@@ -7,8 +7,11 @@
 import type { ArtifactRef } from '../../schemas/artifacts';
 import { checkModelFits, loadHfModelWeights } from '../checkpoint/hf-model';
 import { policyModelDir } from '../tasks';
-import { keyOf, putWeights } from './common';
+import { keyOf, putJson, putWeights } from './common';
 import type { StepContext } from './types';
+
+export const POLICY_SOURCE = 'policy-source.json';
+export interface PolicySource { source: 'hf'; path: string }
 
 export async function importHfPolicy(ctx: StepContext): Promise<ArtifactRef> {
   const key = keyOf(ctx, 'setup', 'pi0.safetensors');
@@ -17,5 +20,8 @@ export async function importHfPolicy(ctx: StepContext): Promise<ArtifactRef> {
   const { model } = policyModelDir(ctx.spec, ctx.store.root);
   checkModelFits(model, 'training');
   const weights = loadHfModelWeights(model);
-  return putWeights(ctx.store, key, model.config, weights, { role: 'pi0', source: 'hf', path: ctx.spec.policy.source === 'hf' ? ctx.spec.policy.path : '' });
+  const modelPath = ctx.spec.policy.source === 'hf' ? ctx.spec.policy.path : '';
+  // Where the policy came from, for `prefloop export` (which writes the checkpoints back out beside its files).
+  await putJson(ctx.store, keyOf(ctx, 'setup', POLICY_SOURCE), { source: 'hf', path: modelPath } satisfies PolicySource);
+  return putWeights(ctx.store, key, model.config, weights, { role: 'pi0', source: 'hf', path: modelPath });
 }

@@ -6,7 +6,7 @@
  * read back into the task's words (words outside the task's vocabulary count as unknown words), and a response
  * that ends with one of the model's stop tokens is a finished answer. Everything else of the task stays as it was.
  */
-import type { HfModelDir } from '../checkpoint/hf-dir';
+import { promptIds, type HfModelDir } from '../checkpoint/hf-dir';
 import type { ResolvedModelConfig } from '../model/api';
 import { EOS_ID } from '../tokenizer/types';
 import { TOKENIZER as WORDS, decodeWords } from './text';
@@ -14,14 +14,10 @@ import type { Task } from './types';
 import { InvalidInputError } from '../errors';
 
 export function hfTextTask(task: Task, hf: HfModelDir, maxNewTokens: number, useTemplate: boolean): Task & { model: ResolvedModelConfig } {
-  const { tokenizer, template, stopTokens } = hf;
+  const { tokenizer, stopTokens } = hf;
   const wordPrompts = new Map<string, number[]>();
   const convert = (prompt: number[], i: number, split: string): number[] => {
-    const text = decodeWords(prompt);
-    const rendered = template && useTemplate
-      ? template.render([{ role: 'user', content: text }], { addGenerationPrompt: true, where: `task '${task.name}' ${split} prompt ${i}` })
-      : text;
-    const ids = template && useTemplate ? tokenizer.encode(rendered) : [tokenizer.bosId, ...tokenizer.encode(rendered)];
+    const ids = promptIds(hf, decodeWords(prompt), useTemplate, `task '${task.name}' ${split} prompt ${i}`);
     wordPrompts.set(ids.join(','), prompt);
     return ids;
   };

@@ -4,37 +4,14 @@
  * text task's gold reward reads the decoded responses, and the update trains the llama weights. Deterministic, and
  * bad model input fails before any compute with nothing written.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeCheckpoint } from '../../../engine/checkpoint/checkpoint';
 import { loadHfModelWeights, openHfModel } from '../../../engine/checkpoint/hf-model';
 import { runCampaign } from '../../../engine/runner';
 import { disposeRuntimes } from '../../../engine/steps';
 import { taskFromSpec } from '../../../engine/tasks';
-import type { CampaignSpecInput } from '../../../schemas/campaign';
-import { tempStore, tinySpec } from '../steps/tiny-spec';
-
-export const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'hf');
-
-/** Copies a fixture model into the store root (specs read models only from under the root). */
-export function placeModel(root: string, fixture: string, as = `models/${fixture}`): string {
-  const dir = path.join(root, as);
-  fs.mkdirSync(dir, { recursive: true });
-  for (const f of fs.readdirSync(path.join(FIXTURES, fixture))) fs.copyFileSync(path.join(FIXTURES, fixture, f), path.join(dir, f));
-  return as;
-}
-
-export function hfSpec(modelPath: string, overrides: Partial<CampaignSpecInput> = {}) {
-  return tinySpec({
-    name: 'hf',
-    policy: { source: 'hf', path: modelPath },
-    task: { name: 'text', trainPrompts: 16, evalPrompts: 4, maxResponseWords: 6 },
-    sampling: { promptsPerIteration: 4, n: 4, shards: 1, maxNewTokens: 8 },
-    update: { lr: 1e-3, epochs: 1, batchSize: 2, checkpointEvery: 2 },
-    evaluation: { prompts: 2, samplesPerPrompt: 2, exact: false },
-    ...overrides,
-  });
-}
+import { tempStore } from '../steps/tiny-spec';
+import { hfSpec, placeModel } from './hf-fixtures';
 
 describe('a campaign on a Hugging Face policy', () => {
   const stores = [tempStore(), tempStore()];

@@ -15,8 +15,8 @@ import { buildDecodeGraph } from '../../../engine/model/graphs';
 import { createPolicyRuntime } from '../../../engine/model/runtime';
 import { tensorFeeds } from '../../../engine/model/sessions';
 
-export const HF_FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'hf');
-export const FAMILY_FIXTURES = ['gpt2', 'llama', 'llama3-sharded-bf16', 'qwen2-f16', 'mistral'];
+const HF_FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'hf');
+const FAMILY_FIXTURES = ['gpt2', 'llama', 'llama3-sharded-bf16', 'qwen2-f16', 'mistral'];
 
 interface Expected {
   ids: number[];
