@@ -15,24 +15,34 @@ import type {
   StepContext, UpdateInput, UpdateOutput,
 } from '../engine/steps/types';
 import type { ArtifactStore } from '../store/types';
-import type { IterationPlan } from '../engine/plans/types';
+import type { IterationPlan } from '../schemas/plan';
 import type { ComputePlacement } from '../engine/steps/compute-placement';
 import { INVALID_INPUT } from '../schemas/failures';
 import { classify, formatZodIssues, parseEnvelope, runStep, specOrFailure, type StepEnvelope } from './context';
 import type { StepFunctions } from './step-functions';
 
-const stage = z.number().int().nonnegative().optional();
+/**
+ * Fields earlier versions sent, still in recorded histories and in activities they scheduled: accepted (and checked)
+ * so those still run, then dropped: a step derives its stage from its plan and rank re-fits its own reward model.
+ */
+const legacy = { stage: z.number().int().nonnegative().optional() };
+const drop = <T extends { stage?: number; rewardModel?: unknown }>({ stage: _stage, rewardModel: _rewardModel, ...rest }: T) => rest;
 const SampleShardInputSchema = z.strictObject({
-  policy: ArtifactRefSchema, prompts: ArtifactRefSchema, shard: z.number().int().nonnegative(), shards: z.number().int().positive(), stage,
-  sampler: z.number().int().nonnegative().optional(),
-}).refine((s) => s.shard < s.shards, { message: 'shard must be < shards', path: ['shard'] });
-const RankInputSchema = z.strictObject({ samples: z.array(ArtifactRefSchema).min(1), rewardModel: ArtifactRefSchema.optional(), stage });
-const FilterInputSchema = z.strictObject({ scored: ArtifactRefSchema, stage });
+  policy: ArtifactRefSchema, prompts: ArtifactRefSchema, shard: z.number().int().nonnegative(), shards: z.number().int().positive(),
+  sampler: z.number().int().nonnegative().optional(), ...legacy,
+}).refine((s) => s.shard < s.shards, { message: 'shard must be < shards', path: ['shard'] }).transform(drop);
+const RankInputSchema = z.strictObject({ samples: z.array(ArtifactRefSchema).min(1), rewardModel: ArtifactRefSchema.optional(), ...legacy }).transform(drop);
+const FilterInputSchema = z.strictObject({ scored: ArtifactRefSchema, ...legacy }).transform(drop);
 const UpdateInputSchema = z.strictObject({
-  policy: ArtifactRefSchema, reference: ArtifactRefSchema, pairs: z.array(ArtifactRefSchema).min(1, 'update needs at least one pairs artifact'), stage,
-});
+  policy: ArtifactRefSchema, reference: ArtifactRefSchema, pairs: z.array(ArtifactRefSchema).min(1, 'update needs at least one pairs artifact'), ...legacy,
+}).transform(drop);
 const EvaluateInputSchema = z.strictObject({ checkpoint: ArtifactRefSchema, pi0: ArtifactRefSchema });
 const RecordInputSchema = z.object({ campaign: z.string().min(1), record: z.object({ iteration: z.number().int().positive() }) });
+
+/** Each step activity's input schema (what parseEnvelope checks), by step. */
+export const STEP_INPUT_SCHEMAS = {
+  sampleShard: SampleShardInputSchema, rank: RankInputSchema, filter: FilterInputSchema, update: UpdateInputSchema, evaluate: EvaluateInputSchema,
+} as const;
 const PlanInputSchema = z.object({ spec: CampaignSpecSchema, iteration: z.number().int().positive() });
 
 export interface PlanInput { spec: unknown; iteration: number }

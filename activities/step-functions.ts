@@ -3,7 +3,7 @@
  * that a worker can be handed another implementation without the activities knowing.
  */
 import type { Steps } from '../engine/steps/types';
-import type { IterationPlan } from '../engine/plans/types';
+import type { IterationPlan } from '../schemas/plan';
 import type { CampaignSpec } from '../schemas/campaign';
 
 export interface StepFunctions extends Steps {

@@ -174,7 +174,8 @@ export async function auditCampaign(client: Client, store: ArtifactStore, campai
   const histories = await mapLimit(children, FETCH_CONCURRENCY, (child) => client.workflow.getHandle(child.workflowId).fetchHistory());
   const iterations: IterationAudit[] = [];
   for (const [i, child] of children.entries()) {
-    const input = child.input as IterationInput;
+    // Iterations started by earlier versions were handed their plan by the campaign (input.plan).
+    const input = child.input as IterationInput & { plan?: IterationPlan };
     const history = histories[i];
     const output = child.result as IterationOutput | undefined;
     const { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed } = input.spec;

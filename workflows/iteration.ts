@@ -2,7 +2,8 @@
  * One iteration of a campaign as a child workflow (`<campaign>/iter-<t>`), following its plan (engine/plans, from the
  * `plan` local activity: computed here rather than by the campaign, so that the campaign's workflow task that schedules
  * pi0's evaluation or starts this iteration holds no local activity and completes at once):
- * sample (shards in parallel on the inference queue) -> rank -> filter -> update (training queue) -> evaluate.
+ * sample (shards in parallel on the inference queue) -> rank -> filter -> update (training queue) -> evaluate, wired
+ * as the in-process runner wires them (schemas/iteration-wiring.ts).
  * Pause holds before the next step; the step in flight finishes. Once trained, it tells its campaign
  * (iterationTrainedSignal), which may start the next iteration while this one evaluates.
  */
@@ -10,6 +11,7 @@ import { CancellationScope, condition, getExternalWorkflowHandle, proxyActivitie
 import type { PrefloopActivities } from '../activities';
 import { localOptions, stepOptions } from './activity-options';
 import { iterationStatusQuery, iterationTrainedSignal, pauseSignal, resumeSignal } from './messages';
+import { sampleShardCalls, updateCall, type IterationStart } from '../schemas/iteration-wiring';
 import type { IterationInput, IterationOutput, IterationStatus, StepName } from './types';
 
 export interface IterationWorkflowInput extends IterationInput {
@@ -46,39 +48,28 @@ export async function preferenceIteration(input: IterationWorkflowInput): Promis
   status.step = 'plan';
   const plan = await proxyLocalActivities<PrefloopActivities>(localOptions).plan({ spec, iteration });
   const stage = plan.stage;
-  const current = input.policy;
 
   await enter('sample', stage);
-  const shards = spec.sampling.shards;
-  status.shards = shards * plan.samplers.length;
+  const start: IterationStart = { pi0: setup.pi0, policy: input.policy, trainPrompts: setup.trainPrompts, offlinePairs: setup.offlinePairs, previousPairs: input.previousPairs };
+  const calls = sampleShardCalls(plan, spec.sampling.shards, start);
+  status.shards = calls.length;
   // Every (sampler, shard) is its own activity: they run in parallel on every worker of the inference queue.
-  const sampled = await allOrCancel(() => plan.samplers.flatMap((sampler, samplerIndex) =>
-    Array.from({ length: shards }, async (_, shard) => {
-      const policy = sampler.policy === 'initial' ? setup.pi0 : current;
-      const out = await acts.sampleShard(envelope({ policy, prompts: setup.trainPrompts, shard, shards, stage, sampler: samplerIndex }));
-      status.shardsDone += 1;
-      return out;
-    })));
+  const sampled = await allOrCancel(() => calls.map(async (call) => {
+    const out = await acts.sampleShard(envelope(call));
+    status.shardsDone += 1;
+    return out;
+  }));
   const samples = sampled.map((s) => s.samples);
 
   await enter('rank', stage);
-  const ranked = await acts.rank(envelope({ samples, stage }));
+  const ranked = await acts.rank(envelope({ samples }));
 
   await enter('filter', stage);
-  const filtered = await acts.filter(envelope({ scored: ranked.scored, stage }));
+  const filtered = await acts.filter(envelope({ scored: ranked.scored }));
 
   await enter('update', stage);
-  const updateData = [
-    ...(plan.update.includeOffline && setup.offlinePairs ? [setup.offlinePairs] : []),
-    ...(plan.update.data === 'accumulate' ? input.previousPairs : []),
-    filtered.pairs,
-  ];
-  const updated = await acts.update(envelope({
-    policy: plan.update.init === 'initial' ? setup.pi0 : current,
-    reference: plan.update.reference === 'initial' ? setup.pi0 : current,
-    pairs: updateData,
-    stage,
-  }));
+  const update = updateCall(plan, start, filtered.pairs);
+  const updated = await acts.update(envelope(update));
 
   await enter('evaluate', stage);
   const evaluated = acts.evaluate(envelope({ checkpoint: updated.checkpoint, pi0: setup.pi0 }));
@@ -99,7 +90,7 @@ export async function preferenceIteration(input: IterationWorkflowInput): Promis
     samples,
     scored: ranked.scored,
     pairs: filtered.pairs,
-    updateData,
+    updateData: update.pairs,
     checkpoint: updated.checkpoint,
     trainLog: updated.log,
     train: updated.train,

@@ -4,16 +4,16 @@
  */
 import type { ArtifactRef, StepFolder } from '../schemas/artifacts';
 import type { CampaignSpec } from '../schemas/campaign';
-import type { IterationPlan } from '../engine/plans/types';
 import type { SetupOutput } from '../engine/steps/types';
-import type { EvalMetrics, IterationRecord, TrainLog } from '../schemas/results';
+import type { IterationOutcome } from '../schemas/iteration-wiring';
+import type { EvalMetrics, IterationRecord } from '../schemas/results';
 import type { BestIteration } from '../schemas/selection';
 
 /** The setup step's output (iteration 0): pi0, prompt pools, offline pairs if any. */
 export type SetupRefs = SetupOutput;
 
 /** What iteration t does (engine/plans, pure), handed to the iteration workflow by the `plan` local activity. */
-export type { IterationPlan } from '../engine/plans/types';
+export type { IterationPlan } from '../schemas/plan';
 
 export interface IterationInput {
   campaign: string;
@@ -24,8 +24,6 @@ export interface IterationInput {
   policy: ArtifactRef;
   /** Pairs of earlier iterations, for `data: accumulate`. */
   previousPairs: ArtifactRef[];
-  /** Only in iterations started by earlier versions, which planned in the campaign; now the iteration plans itself. */
-  plan?: IterationPlan;
 }
 
 /** What the next iteration needs from this one: its policy and its new pairs (iterationTrainedSignal). */
@@ -35,24 +33,12 @@ export interface IterationTrained {
   pairs: ArtifactRef;
 }
 
-export interface IterationOutput {
-  iteration: number;
-  plan: IterationPlan;
+/** The iteration workflow's result: what it produced (the record's source), its stage and the update's data. */
+export interface IterationOutput extends IterationOutcome {
   /** Stage of the eta schedule (multi-step rejection sampling); 0 otherwise. */
   stage: number;
-  samples: ArtifactRef[];
-  scored: ArtifactRef;
-  /** This iteration's new pairs (what `accumulate` carries forward). */
-  pairs: ArtifactRef;
   /** Every pairs artifact the update trained on, in order. */
   updateData: ArtifactRef[];
-  checkpoint: ArtifactRef;
-  trainLog: ArtifactRef;
-  train: TrainLog;
-  eval: EvalMetrics;
-  labels: number;
-  pairCount: number;
-  seconds: number;
 }
 
 /** What a campaign or iteration is doing now (its status): a step that writes artifacts, or a phase around them. */
@@ -120,9 +106,13 @@ export interface CampaignStatus {
   /** The newest iteration running now (or the last one run, when finished). */
   iteration: number;
   step: StepName;
+  /**
+   * The running iteration's stage and sampling progress: the iteration answers them (iterationStatus), and
+   * client/campaigns.ts campaignStatus folds them in; the campaign's own status query leaves them out.
+   */
   stage?: number;
-  shardsDone: number;
-  shards: number;
+  shardsDone?: number;
+  shards?: number;
   paused: boolean;
   stopAfterIteration: boolean;
   best?: BestIteration;

@@ -23,7 +23,7 @@
  */
 import type { CampaignSpec } from '../../schemas/campaign';
 import { stageRejectionBeta } from '../preference/rso';
-import type { IterationPlan, SamplerPlan, SetupPlan } from './types';
+import type { IterationPlan, SamplerPlan, SetupPlan } from '../../schemas/plan';
 import { InvalidInputError } from '../errors';
 
 function offlinePrompts(spec: CampaignSpec): number {

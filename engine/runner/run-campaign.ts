@@ -1,6 +1,6 @@
 /**
- * The in-process runner: a whole campaign, step by step, with the same plans and step functions the Temporal
- * workflows use, in the order the workflow runs them. Used by tests and the fidelity benchmark.
+ * The in-process runner: a whole campaign, step by step, with the same plans, step functions and wiring
+ * (schemas/iteration-wiring.ts) the Temporal workflows use, in the order the workflow runs them. Used by tests and the fidelity benchmark.
  */
 import { MEDIA_TYPES, type ArtifactRef } from '../../schemas/artifacts';
 import type { CampaignSpec, CampaignSpecInput } from '../../schemas/campaign';
@@ -9,7 +9,7 @@ import type { CampaignSummary, IterationRecord } from '../../schemas/results';
 import { betterThan } from '../../schemas/selection';
 import type { ArtifactStore } from '../../store/types';
 import { iterationPlan } from '../plans/plan';
-import type { IterationPlan } from '../plans/types';
+import { iterationRecord, sampleShardCalls, updateCall, type IterationStart } from '../../schemas/iteration-wiring';
 import { evaluate, filter, rank, sampleShard, setup, update } from '../steps';
 import type { StepContext } from '../steps/types';
 import { InvalidInputError } from '../errors';
@@ -64,41 +64,21 @@ export async function runCampaign(specInput: CampaignSpec | CampaignSpecInput, o
   for (let t = 1; t <= spec.iterations; t++) {
     const started = Date.now();
     const ctx = ctxFor(t);
-    const plan: IterationPlan = iterationPlan(spec, t);
+    const plan = iterationPlan(spec, t);
+    const from: IterationStart = { pi0, policy: current, trainPrompts: initial.trainPrompts, offlinePairs: initial.offlinePairs, previousPairs: [...pairsSoFar] };
     const samples: ArtifactRef[] = [];
-    for (let s = 0; s < plan.samplers.length; s++) {
-      const policy = plan.samplers[s].policy === 'current' ? current : pi0;
-      for (let shard = 0; shard < spec.sampling.shards; shard++) {
-        samples.push((await sampleShard(ctx, { policy, prompts: initial.trainPrompts, shard, shards: spec.sampling.shards, stage: plan.stage, sampler: s })).samples);
-      }
-    }
-    const ranked = await rank(ctx, { samples, stage: plan.stage });
-    const filtered = await filter(ctx, { scored: ranked.scored, stage: plan.stage });
-    const data = [
-      ...(plan.update.includeOffline && initial.offlinePairs ? [initial.offlinePairs] : []),
-      ...(plan.update.data === 'accumulate' ? pairsSoFar : []),
-      filtered.pairs,
-    ];
-    pairsSoFar.push(filtered.pairs);
-    const updated = await update(ctx, {
-      policy: plan.update.init === 'previous' ? current : pi0,
-      reference: plan.update.reference === 'previous' ? current : pi0,
-      pairs: data,
-      stage: plan.stage,
-    });
+    for (const call of sampleShardCalls(plan, spec.sampling.shards, from)) samples.push((await sampleShard(ctx, call)).samples);
+    const ranked = await rank(ctx, { samples });
+    const filtered = await filter(ctx, { scored: ranked.scored });
+    const updated = await update(ctx, updateCall(plan, from, filtered.pairs));
     const metrics = await evaluate(ctx, { checkpoint: updated.checkpoint, pi0 });
+    pairsSoFar.push(filtered.pairs);
     current = updated.checkpoint;
     labels += ranked.labels + filtered.labels;
-    const record: IterationRecord = {
-      iteration: t,
-      artifacts: { scored: ranked.scored, pairs: filtered.pairs, checkpoint: updated.checkpoint, log: updated.log, ...Object.fromEntries(samples.map((r, i) => [`samples${i}`, r])) },
-      train: updated.train,
-      eval: metrics,
-      labels: ranked.labels + filtered.labels,
-      pairs: filtered.count,
-      seconds: (Date.now() - started) / 1000,
-      hyperparameters: { plan, update: spec.update, reward: spec.reward, pairs: spec.pairs },
-    };
+    const record = iterationRecord({
+      iteration: t, plan, samples, scored: ranked.scored, pairs: filtered.pairs, checkpoint: updated.checkpoint, trainLog: updated.log,
+      train: updated.train, eval: metrics, labels: ranked.labels + filtered.labels, pairCount: filtered.count, seconds: (Date.now() - started) / 1000,
+    }, spec);
     records.push(record);
     options.onIteration?.(record);
   }

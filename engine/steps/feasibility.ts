@@ -18,7 +18,7 @@ import { taskFromSpec } from '../tasks';
 import { InvalidInputError } from '../errors';
 import { resolvedModelConfig } from './common';
 import { checkResources, checkWorkFits } from '../resources/refuse';
-import type { IterationPlan } from '../plans/types';
+import type { IterationPlan } from '../../schemas/plan';
 import { checkModelFits } from '../checkpoint/hf-model';
 import { policyModelDir } from '../tasks';
 

@@ -1,7 +1,7 @@
 /** The plan a step follows: iteration 0 is set-up (D_off from pi0), iterations 1..T follow the algorithm's plan. */
 import type { CampaignSpec } from '../../schemas/campaign';
 import { iterationPlan, setupPlan } from '../plans/plan';
-import type { FilterPlan, SamplerPlan } from '../plans/types';
+import type { FilterPlan, SamplerPlan } from '../../schemas/plan';
 
 export interface StepPlan {
   prompts: { offset: number; count: number };

@@ -45,20 +45,23 @@ export interface SetupOutput {
 }
 
 /**
+ * What each step reads: its input below, and (spec, iteration) from the context, from which it derives its plan and
+ * stage (plan-of.ts stepPlan) rather than trusting a caller to pass them.
+ *
  * `prompts` is the task's training pool (SetupOutput.trainPrompts); the iteration's plan says which slice of it
  * this iteration samples, and `sampler` which of the plan's samplers this call runs (default 0); `policy` must be
  * the checkpoint that sampler names ('current' = the previous iteration's policy, 'initial' = pi0).
  */
-export interface SampleShardInput { policy: ArtifactRef; prompts: ArtifactRef; shard: number; shards: number; stage?: number; sampler?: number }
+export interface SampleShardInput { policy: ArtifactRef; prompts: ArtifactRef; shard: number; shards: number; sampler?: number }
 export interface SampleShardOutput { samples: ArtifactRef; rows: number }
-/** rewardModel is not read: a bt-model source re-fits r_MLE inside rank from the campaign's earlier pairs (rank/reward-model.json). */
-export interface RankInput { samples: ArtifactRef[]; rewardModel?: ArtifactRef; stage?: number }
+/** A bt-model source re-fits r_MLE inside rank from the campaign's earlier pairs, so no reward model is passed in. */
+export interface RankInput { samples: ArtifactRef[] }
 /** labels: preference labels spent by ranking (0: labels are counted where pairs are made, see FilterOutput). */
 export interface RankOutput { scored: ArtifactRef; labels: number }
-export interface FilterInput { scored: ArtifactRef; stage?: number }
+export interface FilterInput { scored: ArtifactRef }
 /** labels: preference labels these pairs cost (one per pair), counted against budget.labelsPerIteration. */
 export interface FilterOutput { pairs: ArtifactRef; count: number; labels: number }
-export interface UpdateInput { policy: ArtifactRef; reference: ArtifactRef; pairs: ArtifactRef[]; stage?: number }
+export interface UpdateInput { policy: ArtifactRef; reference: ArtifactRef; pairs: ArtifactRef[] }
 export interface UpdateOutput { checkpoint: ArtifactRef; train: TrainLog; log: ArtifactRef }
 export interface EvaluateInput { checkpoint: ArtifactRef; pi0: ArtifactRef }
 

@@ -1,11 +1,12 @@
 /**
  * Every algorithm as a durable campaign on a real Temporal dev server, against the in-process runner on the same
- * spec and seed: the final checkpoints must be byte-identical. Then, over every history those campaigns recorded:
- * no payload above 64 KiB, and replay without nondeterminism. And search attributes find the campaigns.
+ * spec and seed: the final checkpoints must be byte-identical and every iteration record the same. Then, over every
+ * history those campaigns recorded: no payload above 64 KiB, and replay without nondeterminism. And search attributes
+ * find the campaigns.
  */
 import { Worker } from '@temporalio/worker';
 import { ALGORITHMS } from '../../schemas/campaign';
-import type { CampaignSummary } from '../../schemas/results';
+import type { CampaignSummary, IterationRecord } from '../../schemas/results';
 import { runCampaign } from '../../engine/runner';
 import { LocalArtifactStore } from '../../store/local';
 import { listCampaigns, startCampaign } from '../../client/campaigns';
@@ -42,6 +43,16 @@ describe.each(ALGORITHMS)('%s on Temporal', (algorithm) => {
     // Each iteration planned itself (the plan local activity in the iteration workflow): the same plans.
     expect(durable.iterations.map((r) => r.hyperparameters.plan)).toEqual(inProcess.iterations.map((r) => r.hyperparameters.plan));
     expect(durable.labels).toEqual(inProcess.labels);
+    // Both wire an iteration with schemas/iteration-wiring.ts: the same record, field by field. Only where the bytes
+    // live (the uri names the campaign) and the wall time differ.
+    const comparable = (r: IterationRecord) => ({
+      ...r, seconds: undefined, artifacts: Object.fromEntries(Object.entries(r.artifacts).map(([name, { uri: _uri, ...ref }]) => [name, ref])),
+    });
+    for (const [i, record] of durable.iterations.entries()) {
+      const other = comparable(inProcess.iterations[i]);
+      expect(Object.keys(record).sort()).toEqual(Object.keys(other).sort());
+      for (const field of Object.keys(record) as Array<keyof IterationRecord>) expect([field, comparable(record)[field]]).toEqual([field, other[field]]);
+    }
     // The ref is real: the store has those bytes and they verify.
     expect((await store.get(durable.finalCheckpoint)).length).toEqual(durable.finalCheckpoint.bytes);
   });

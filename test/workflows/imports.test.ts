@@ -53,9 +53,9 @@ function reachable(entry: string): { files: string[]; packages: string[] } {
 /**
  * Schema modules the workflow may evaluate: plain functions and constants that import nothing at run time (checked
  * below), shared with the in-process runner and the activities so all decide alike (evaluation.select's choice of the
- * best iteration; the failure types).
+ * best iteration; the failure types; an iteration's wiring and record).
  */
-const PURE_SCHEMA_MODULES = ['schemas/selection.ts', 'schemas/failures.ts'];
+const PURE_SCHEMA_MODULES = ['schemas/selection.ts', 'schemas/failures.ts', 'schemas/iteration-wiring.ts'];
 
 test('creating a workflow evaluates no zod, no schema module and no native code', () => {
   const { files, packages } = reachable(path.join(ROOT, 'workflows', 'index.ts'));

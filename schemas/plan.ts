@@ -1,5 +1,5 @@
-/** What one iteration of an algorithm does, as plain JSON (the workflow receives it from an activity). */
-import type { Algorithm, PairStrategy } from '../../schemas/campaign';
+/** What one iteration of an algorithm does, as plain JSON (engine/plans computes it; the workflow receives it from an activity). */
+import type { Algorithm, PairStrategy } from './campaign';
 
 export interface SamplerPlan {
   /** 'current' = the policy the previous iteration produced (pi0 at iteration 1); 'initial' = pi0. */
