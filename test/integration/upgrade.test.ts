@@ -42,9 +42,13 @@ test('a campaign upgraded from A to B mid-iteration completes, and both versions
   expect(onA.iterations).toHaveLength(2);
   expect(fs.existsSync(recordFile('all-on-a', 1))).toBe(false);
 
-  const upgraded = await startCampaign(temporal.client, tinySpec('upgraded', 'online-iterative-dpo', { iterations: 3 }));
+  // Iterations of a few seconds, so that A is stopped while iteration 2 is surely under way.
+  const upgraded = await startCampaign(temporal.client, tinySpec('upgraded', 'online-iterative-dpo', {
+    iterations: 3, sampling: { promptsPerIteration: 16, n: 4, shards: 2 }, update: { epochs: 6, batchSize: 4, checkpointEvery: 2 },
+  }));
   // A has finished iteration 1 (the campaign recorded it) and iteration 2 is under way: stop A's workers.
   await waitFor('version A to finish iteration 1', async () => (await upgraded.describe()).searchAttributes.PrefloopIteration?.[0] === 1, 60_000, 100);
+  expect((await temporal.client.workflow.getHandle('upgraded/iter-2').describe()).status.name).toBe('RUNNING');
   await workersA.shutdown();
   expect(fs.existsSync(recordFile('upgraded', 3))).toBe(false);
 
