@@ -71,9 +71,9 @@ export const TaskSchema = z.discriminatedUnion('name', [
     sft: SftSchema.prefault({}).describe('How pi0 is trained.'),
   }),
   z.strictObject({
-    name: z.literal('files').describe('User data: JSONL files with one {"prompt": "..."} per line.'),
-    prompts: filePath.describe('Training prompts (JSONL).'),
-    evalPrompts: filePath.describe('Held-out evaluation prompts (JSONL).'),
+    name: z.literal('files').describe('Your own prompts, in TRL\'s prompt-only format: JSONL rows {"prompt": "..."} or {"prompt": [{"role": "user", "content": "..."}]} (conversations go through the policy\'s chat template). Needs policy.source hf (pi0 is that model) and reward.source onnx or activity (there is no gold reward).'),
+    prompts: filePath.describe('Training prompts (JSONL), under the store root; a prompt longer than the context minus sampling.maxNewTokens is skipped and counted.'),
+    evalPrompts: filePath.describe('Held-out evaluation prompts (JSONL), under the store root.'),
   }),
 ]);
 
@@ -174,7 +174,7 @@ export const BudgetSchema = z.strictObject({
 
 export const OfflineDataSchema = z.strictObject({
   prompts: nonNegInt.default(0).describe('Prompts whose pi0 samples form D_off (hybrid, offline-dpo).'),
-  pairs: filePath.optional().describe('Or a JSONL file of {prompt, chosen, rejected} pairs.'),
+  pairs: filePath.optional().describe('Or a preference dataset as D_off, in TRL\'s format (JSONL or Parquet rows of prompt, chosen, rejected; standard strings or conversational messages; optional score_chosen, score_rejected), under the store root; needs policy.source hf, whose tokenizer and chat template read it.'),
 });
 
 export const CampaignSpecSchema = z.strictObject({

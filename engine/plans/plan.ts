@@ -6,7 +6,8 @@
  * - online-iterative-dpo: samples n responses of the current policy (temperatures cycled), pairs best-of-n vs
  *   worst-of-n (the spec's strategy; max_min = main agent vs enhancer). init / data / reference from the spec
  *   (RLHF Workflow: previous / fresh / initial; ICML paper: initial / accumulate / initial).
- * - hybrid: as online, from a non-empty D_off of pi0 samples (offline.prompts, or one iteration's worth when 0),
+ * - D_off is either pi0's pairs on offline.prompts set-aside prompts, or a preference dataset (offline.pairs).
+ * - hybrid: as online, from a non-empty D_off of pi0 samples (offline.prompts, or one iteration's worth when 0) or offline.pairs,
  *   and the pool of each prompt is half current policy, half pi0 (the (pi_t, pi0) pair of samplers). D_off is in
  *   every update with data 'accumulate', in the first update with 'fresh'.
  * - offline-dpo: every iteration samples pi0 only, restarts from pi0 and trains on every pair so far
@@ -27,8 +28,15 @@ import type { IterationPlan, SamplerPlan, SetupPlan } from '../../schemas/plan';
 import { InvalidInputError } from '../errors';
 
 function offlinePrompts(spec: CampaignSpec): number {
+  // A preference file (offline.pairs) is D_off by itself: no pi0 prompts are set aside for it.
+  if (spec.offline.pairs !== undefined) return 0;
   if (spec.algorithm === 'hybrid') return spec.offline.prompts > 0 ? spec.offline.prompts : spec.sampling.promptsPerIteration;
   return spec.offline.prompts;
+}
+
+/** Whether there is a D_off at all (pi0 samples of offline.prompts, or the pairs of offline.pairs). */
+function hasOffline(spec: CampaignSpec): boolean {
+  return spec.offline.prompts > 0 || spec.offline.pairs !== undefined;
 }
 
 export function setupPlan(spec: CampaignSpec): SetupPlan {
@@ -71,7 +79,7 @@ export function iterationPlan(spec: CampaignSpec, iteration: number): IterationP
     case 'online-iterative-dpo':
       return {
         ...base, samplers: [current], filter: pairs,
-        update: { init: spec.update.init, data: spec.update.data, reference: spec.reference, beta, includeOffline: spec.offline.prompts > 0 && (spec.update.data === 'accumulate' || iteration === 1) },
+        update: { init: spec.update.init, data: spec.update.data, reference: spec.reference, beta, includeOffline: hasOffline(spec) && (spec.update.data === 'accumulate' || iteration === 1) },
         note: 'online: current policy samples, pairs by strategy (max_min = main agent vs enhancer); init/data/reference from the spec',
       };
     case 'hybrid': {
@@ -87,7 +95,7 @@ export function iterationPlan(spec: CampaignSpec, iteration: number): IterationP
     case 'offline-dpo':
       return {
         ...base, samplers: [fromPi0], filter: pairs,
-        update: { init: 'initial', data: 'accumulate', reference: 'initial', beta, includeOffline: spec.offline.prompts > 0 },
+        update: { init: 'initial', data: 'accumulate', reference: 'initial', beta, includeOffline: hasOffline(spec) },
         note: 'offline DPO: pi0 samples only; restart from pi0 on all pairs so far (last iteration = one pass on the whole budget)',
       };
     case 'rso':

@@ -1,7 +1,7 @@
 /**
  * The checks of a campaign spec that need no compute: a spec the built-in steps cannot run (a Hugging Face policy
- * that is missing, malformed or too large for the machine, or on a task other than 'text'; task 'files',
- * offline.pairs, a model context too small for the task, an execution provider that cannot load with fallback
+ * that is missing, malformed or too large for the machine, or on a task other than 'text' or 'files'; offline.pairs
+ * without a Hugging Face policy, a model context too small for the task, an execution provider that cannot load with fallback
  * 'none', an etaSchedule that does not decrease) fails here, at the start of setup, before prompt pools are written
  * or pi0 is trained, instead of minutes later in the step that first trips on it. Each check throws the same
  * InvalidInputError (or ProviderUnavailableError) that the step would, so the message names the field and the fix.
@@ -16,6 +16,7 @@ import { rewardSourceFor } from '../preference/sources';
 import { resolvedProvider } from '../runtime/sessions';
 import { taskFromSpec } from '../tasks';
 import { InvalidInputError } from '../errors';
+import { requireUserFile } from '../preference/user-file';
 import { resolvedModelConfig } from './common';
 import { checkResources, checkWorkFits } from '../resources/refuse';
 import type { IterationPlan } from '../../schemas/plan';
@@ -32,7 +33,12 @@ function checkHfPolicy(spec: CampaignSpec, storeRoot: string | undefined): void 
 }
 
 export async function checkFeasible(spec: CampaignSpec, storeRoot?: string): Promise<void> {
-  if (spec.offline.pairs) throw new InvalidInputError('offline.pairs: a user file of offline pairs is not supported by the built-in tasks; use offline.prompts');
+  if (spec.offline.pairs !== undefined) {
+    if (spec.policy.source !== 'hf') throw new InvalidInputError('offline.pairs: a preference dataset is text, tokenized by the policy\'s tokenizer; it needs a Hugging Face policy (policy.source: hf), or use offline.prompts');
+    if (spec.offline.prompts > 0) throw new InvalidInputError('offline.pairs and offline.prompts are two ways to make D_off; give one of them');
+    if (spec.reward.source.kind === 'bt-model') throw new InvalidInputError('offline.pairs: reward.source.kind \'bt-model\' re-fits on the task\'s features, which a dataset\'s pairs do not have; use onnx or activity');
+    if (storeRoot !== undefined) await requireUserFile(storeRoot, 'offline.pairs', spec.offline.pairs, 'a JSONL or Parquet preference dataset (prompt, chosen, rejected)');
+  }
   // Sizes first: building the task's prompt pools or the policy is itself what an oversized spec cannot afford.
   checkResources(spec, { storeRoot });
   const task = taskFromSpec(spec, storeRoot);

@@ -18,6 +18,10 @@ import { rank } from './rank';
 import { sampleShard } from './sample-shard';
 import type { SetupOutput, StepContext } from './types';
 import type { FilesTask } from '../tasks/files';
+import { tokenizePreferenceRows, type TokenizedPairs } from '../data/pair-tokens';
+import { readPreferenceFile } from '../data/preference-pairs';
+import { requireUserFile } from '../preference/user-file';
+import { policyModelDir } from '../tasks';
 
 export const TASK_CACHE_CAMPAIGN = 'task-cache';
 
@@ -54,6 +58,16 @@ async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
   return putWeights(ctx.store, key, config, state.weights, { role: 'pi0', sftSteps: String(sft.steps), sftFinalLoss: String(loss) });
 }
 
+/** offline.pairs read (JSONL or Parquet) from under the store root and tokenized by the Hugging Face policy. */
+async function offlineDataset(ctx: StepContext): Promise<TokenizedPairs> {
+  const { spec } = ctx;
+  const file = await requireUserFile(ctx.store.root, 'offline.pairs', spec.offline.pairs!, 'a JSONL or Parquet preference dataset (prompt, chosen, rejected)');
+  const rows = await readPreferenceFile(file, 'offline.pairs');
+  const hf = policyModelDir(spec, ctx.store.root);
+  const useTemplate = spec.policy.source === 'hf' && spec.policy.chatTemplate;
+  return tokenizePreferenceRows(rows, { tokenizer: hf.tokenizer, template: useTemplate ? hf.template : undefined, modelDir: hf.model.dir, context: hf.model.config.context });
+}
+
 export async function setup(ctx0: StepContext): Promise<SetupOutput> {
   const ctx: StepContext = { ...ctx0, iteration: 0 };
   // An impossible spec fails here, in setup's first attempt, before any artifact is written or pi0 is trained.
@@ -74,7 +88,14 @@ export async function setup(ctx0: StepContext): Promise<SetupOutput> {
     const files = task as FilesTask;
     out.skippedPrompts = { train: files.train.skipped, eval: files.eval.skipped };
   }
-  if (setupPlan(ctx.spec).offlinePrompts > 0) {
+  if (ctx.spec.offline.pairs !== undefined) {
+    // D_off from the user's preference dataset, tokenized for the policy as TRL's DPO trainer does.
+    const dataset = await offlineDataset(ctx);
+    out.offlinePairs = await ctx.store.putJsonl(keyOf(ctx, 'setup', 'offline-pairs.jsonl'), dataset.pairs);
+    out.skippedPairs = dataset.skipped;
+    // The dataset's labels were not spent by this campaign.
+    out.offlineLabels = 0;
+  } else if (setupPlan(ctx.spec).offlinePrompts > 0) {
     // D_off: the same sample -> rank -> filter steps, at iteration 0, on pi0.
     const shards = ctx.spec.sampling.shards;
     const samples = [];

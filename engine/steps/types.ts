@@ -42,6 +42,8 @@ export interface SetupOutput {
   offlineLabels?: number;
   /** A files task's prompts that did not fit the model's context with sampling.maxNewTokens, skipped (files-prompts.ts). */
   skippedPrompts?: { train: number; eval: number };
+  /** offline.pairs rows longer than the model's context, skipped (data/pair-tokens.ts). */
+  skippedPairs?: number;
 }
 
 /**

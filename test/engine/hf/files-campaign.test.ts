@@ -10,7 +10,7 @@ import { runCampaign } from '../../../engine/runner';
 import { disposeRuntimes } from '../../../engine/steps';
 import { taskFromSpec } from '../../../engine/tasks';
 import { loadOnnxRewardModelDir } from '../../../engine/preference/onnx-reward-dir';
-import type { ScoredSample } from '../../../engine/preference/types';
+import type { Pair, ScoredSample } from '../../../engine/preference/types';
 import type { SetupOutput } from '../../../engine/steps/types';
 import type { Message } from '../../../engine/data/messages';
 import type { CampaignSpecInput } from '../../../schemas/campaign';
@@ -92,5 +92,42 @@ describe('a campaign on your own data', () => {
     await expect(runCampaign(filesSpec({ name: 'files-builtin', policy: { source: 'builtin' } }), { store, campaign: 'files-builtin' }))
       .rejects.toThrow(/^task\.name 'files': pi0 is the given model, so the policy must be a Hugging Face model directory/);
     for (const c of ['files-gold', 'files-builtin']) expect((await store.list(c)).filter(({ key }) => key.step !== 'setup' || key.name !== 'spec.json')).toEqual([]);
+  });
+});
+
+describe('a preference dataset as D_off (offline.pairs)', () => {
+  const { store, cleanup } = tempStore();
+  afterAll(async () => { await disposeRuntimes(); cleanup(); });
+
+  it('offline DPO and hybrid start from the dataset\'s pairs, tokenized as TRL does', async () => {
+    placeOwnData(store.root);
+    for (const algorithm of ['offline-dpo', 'hybrid'] as const) {
+      const spec = filesSpec({ name: `pairs-${algorithm}`, algorithm, iterations: 1, offline: { pairs: 'inputs/pairs.jsonl' } });
+      const summary = await runCampaign(spec, { store, campaign: `pairs-${algorithm}` });
+      expect(summary.iterations).toHaveLength(1);
+      const setupRef = await store.find({ campaign: `pairs-${algorithm}`, iteration: 0, step: 'setup', name: 'output.json' });
+      const setup = JSON.parse(Buffer.from(await store.get(setupRef!)).toString()) as SetupOutput;
+      expect(setup.offlinePairs!.rows).toBe(8);
+      expect(setup.skippedPairs).toBe(0);
+      const pairs: Pair[] = [];
+      for await (const p of store.readJsonl<Pair>(setup.offlinePairs!)) pairs.push(p);
+      const task = taskFromSpec(spec, store.root);
+      // (render() drops the model's eos token <|im_end|>, which the template writes after each turn.)
+      expect(task.render(pairs[0].prompt)).toBe('<|im_start|>user\nWhat color is the sky?\n<|im_start|>assistant\n');
+      expect(task.render(pairs[0].chosen)).toBe('Blue.\n');
+      expect(pairs[0].chosen[pairs[0].chosen.length - 1]).toBe(3); // the tokenizer's eos token, <|im_end|>
+      expect(pairs.every((p) => p.provenance.labeler === 'dataset')).toBe(true);
+      // The update trained on D_off and the iteration's own pairs: one optimizer step per batch of 2 of them (1 epoch).
+      const log = await store.find({ campaign: `pairs-${algorithm}`, iteration: 1, step: 'update', name: 'train-log.jsonl' });
+      expect(log!.rows).toBe(Math.ceil((8 + summary.iterations[0].pairs) / 2));
+    }
+  });
+
+  it('refuses offline.pairs on the built-in policy and together with offline.prompts, naming the fields', async () => {
+    placeOwnData(store.root);
+    const both = filesSpec({ name: 'pairs-both', algorithm: 'hybrid', offline: { pairs: 'inputs/pairs.jsonl', prompts: 4 } });
+    await expect(runCampaign(both, { store, campaign: 'pairs-both' })).rejects.toThrow(/^offline\.pairs and offline\.prompts are two ways to make D_off; give one of them/);
+    const builtin = tinySpec({ name: 'pairs-builtin', algorithm: 'offline-dpo', offline: { pairs: 'inputs/pairs.jsonl' } });
+    await expect(runCampaign(builtin, { store, campaign: 'pairs-builtin' })).rejects.toThrow(/^offline\.pairs: a preference dataset is text, .* needs a Hugging Face policy/);
   });
 });
