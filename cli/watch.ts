@@ -25,9 +25,12 @@ export async function iterationDetail(client: Client, s: CampaignStatus): Promis
 
 /**
  * Wait for a campaign's result, showing its progress from the status query: a bar on a terminal,
- * a line per change of step otherwise.
+ * a line per change of step otherwise. It settles only once its own calls have: after `signal` aborts, closing the
+ * connection is safe.
  */
-export async function watchCampaign(client: Client, handle: WorkflowHandle, opts: { quiet?: boolean } = {}): Promise<CampaignSummary> {
+export async function watchCampaign(
+  client: Client, handle: WorkflowHandle, opts: { quiet?: boolean; signal?: AbortSignal } = {},
+): Promise<CampaignSummary> {
   const progress = makeProgress({ quiet: opts.quiet });
   let done = false;
   const poll = (async () => {
@@ -44,7 +47,9 @@ export async function watchCampaign(client: Client, handle: WorkflowHandle, opts
     }
   })();
   try {
-    return await handle.result();
+    // An aborted watch cancels its long poll, so that its caller can close the connection with no call in flight
+    // (a call that the closing channel fails is retried by the client on a timer, and throws from there).
+    return await (opts.signal ? client.connection.withAbortSignal(opts.signal, () => handle.result()) : handle.result());
   } finally {
     done = true;
     await poll;

@@ -51,6 +51,8 @@ async function runDemo(ctx: ActionContext): Promise<number> {
   const store = storeRoot(undefined);
   let workers: { run(): Promise<void>; shutdown(): Promise<void> } | undefined;
   let stopping = false;
+  const watch = new AbortController();
+  let watching: Promise<CampaignSummary> | undefined;
   const interrupted = () => {
     stopping = true;
     void workers?.shutdown();
@@ -81,8 +83,9 @@ async function runDemo(ctx: ActionContext): Promise<number> {
         await startCampaign(client, spec, { campaign, reuse: 'failed-only' });
         ctx.out.info(`started campaign ${campaign}: ${spec.algorithm} on ${spec.task.name}, ${spec.iterations} iteration(s)`);
       }
+      watching = watchCampaign(client, handle, { quiet: ctx.out.json, signal: watch.signal });
       summary = await Promise.race([
-        watchCampaign(client, handle, { quiet: ctx.out.json }),
+        watching,
         // A worker that dies must end the demo with its error, not leave it waiting forever.
         workersRunning.then(() => {
           throw stopping
@@ -103,6 +106,9 @@ async function runDemo(ctx: ActionContext): Promise<number> {
     process.removeListener('SIGINT', interrupted);
     process.removeListener('SIGTERM', interrupted);
     await workers?.shutdown();
+    // The watch's calls must settle before the connection closes (see watchCampaign).
+    watch.abort();
+    await watching?.catch(() => undefined);
     await connection.close().catch(() => undefined);
     await server?.stop();
   }
