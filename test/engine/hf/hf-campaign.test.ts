@@ -10,6 +10,7 @@ import { loadHfModelWeights, openHfModel } from '../../../engine/checkpoint/hf-m
 import { runCampaign } from '../../../engine/runner';
 import { disposeRuntimes } from '../../../engine/steps';
 import { taskFromSpec } from '../../../engine/tasks';
+import type { UpdateCursor } from '../../../engine/steps/update';
 import { tempStore } from '../steps/tiny-spec';
 import { hfSpec, placeModel } from './hf-fixtures';
 
@@ -49,5 +50,22 @@ describe('a campaign on a Hugging Face policy', () => {
     let moved = 0;
     for (const [name, t] of original) moved = Math.max(moved, ...Array.from(final.state.weights.get(name)!.data, (x, i) => Math.abs(x - t.data[i])));
     expect(moved).toBeGreaterThan(1e-5);
+  });
+
+  it('a qwen2 campaign whose update is interrupted mid-iteration and resumed from its checkpoint ends bit-identical', async () => {
+    const model = placeModel(stores[0].store.root, 'qwen2-f16');
+    placeModel(stores[1].store.root, 'qwen2-f16');
+    const spec = hfSpec(model, { update: { lr: 1e-3, epochs: 2, batchSize: 2, checkpointEvery: 1 } });
+    const straight = await runCampaign(spec, { store: stores[0].store, campaign: 'q-straight' });
+    const controller = new AbortController();
+    let cursor: UpdateCursor | undefined;
+    const progress = (c: unknown) => {
+      const u = c as UpdateCursor;
+      if (u.checkpoint && u.iteration === 2 && u.step === 2) { cursor = u; controller.abort(); }
+    };
+    await expect(runCampaign(spec, { store: stores[1].store, campaign: 'q-resumed', progress, signal: controller.signal })).rejects.toThrow(/cancelled/);
+    expect(cursor?.step).toBe(2);
+    const resumed = await runCampaign(spec, { store: stores[1].store, campaign: 'q-resumed', resumeFrom: cursor });
+    expect(resumed.finalCheckpoint.sha256).toBe(straight.finalCheckpoint.sha256);
   });
 });
