@@ -18,7 +18,9 @@ test.each(files)('examples/%s parses and is small enough for a CPU run', (file) 
   if ((ALGORITHMS as readonly string[]).includes(stem)) expect(spec.algorithm).toBe(stem);
   if (stem === 'text-online-dpo') expect(spec.task.name).toBe('text');
   expect(spec.execution.provider).toBe('cpu');
-  expect(spec.policy.source).toBe('builtin');
+  // hf-online-dpo runs on the committed tiny llama (test/fixtures/hf/llama) and your own data (files task).
+  expect(spec.policy.source).toBe(stem === 'hf-online-dpo' ? 'hf' : 'builtin');
+  if (stem === 'hf-online-dpo') expect(spec.task.name).toBe('files');
   if (spec.policy.source === 'builtin') expect(spec.policy.model.dModel * spec.policy.model.layers).toBeLessThanOrEqual(128);
   expect(spec.iterations * spec.sampling.promptsPerIteration * spec.sampling.n).toBeLessThanOrEqual(1024);
 });
