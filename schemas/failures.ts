@@ -34,6 +34,7 @@ export const NON_RETRYABLE_ERRORS = {
   ArtifactPrunedError: ARTIFACT_PRUNED,
   PathEscapeError: INVALID_INPUT,
   InvalidArtifactKeyError: INVALID_INPUT,
+  StoreConfigError: INVALID_INPUT,
   SpecError: INVALID_INPUT,
   InvalidInputError: INVALID_INPUT,
   CheckpointFormatError: ARTIFACT_CORRUPT,

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PathEscapeError } from './errors';
+import { materializeInput } from './inputs';
 
 /**
  * Path confinement: nothing the store reads or writes, and no path taken from a spec, may leave the root,
@@ -46,6 +47,7 @@ export async function resolveUserPath(root: string, p: string): Promise<string> 
   if (p.includes('\0')) throw new PathEscapeError(p, realRoot, 'it contains a NUL byte');
   const abs = path.resolve(realRoot, p);
   if (!isInside(realRoot, abs)) throw new PathEscapeError(p, realRoot, `it points outside the root (${abs})`);
+  if (abs !== realRoot) await materializeInput(realRoot, path.relative(realRoot, abs));
   return assertRealpathInside(realRoot, abs, p);
 }
 

@@ -39,3 +39,16 @@ export class ArtifactPrunedError extends Error {
       + 'or a fork from a kept iteration, are what remains');
   }
 }
+
+/**
+ * The store cannot be used as configured (a bucket that does not exist, no or wrong credentials, a prefix that
+ * escapes, an unparsable PREFLOOP_STORE): no retry can fix it. The message names the bucket, key or variable.
+ */
+export class StoreConfigError extends Error {
+  override readonly name = 'StoreConfigError';
+}
+
+/** The store's endpoint did not answer (after the client's own retries with backoff): a later attempt may succeed. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}

@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import { ArtifactRefSchema, MEDIA_TYPES, type ArtifactKey, type ArtifactRef } from '../schemas/artifacts';
+import { MEDIA_TYPES, type ArtifactKey, type ArtifactRef } from '../schemas/artifacts';
 import type { ArtifactStore, PrunedArtifact } from './types';
 import { assertRealpathInside } from './confine';
-import { ArtifactCorruptError, ArtifactMissingError, ArtifactPrunedError, InvalidArtifactKeyError, PathEscapeError } from './errors';
+import { ArtifactCorruptError, ArtifactMissingError, ArtifactPrunedError, PathEscapeError } from './errors';
+import { checkRef, encodeJsonl, parseJsonlStream } from './jsonl';
 import { keySegments, keyToUri, sameKey, uriToKey, validateKey } from './keys';
 import { appendManifest, readManifest, type ManifestEntry } from './manifest';
 
@@ -73,39 +73,11 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async *readJsonl<T = unknown>(ref: ArtifactRef): AsyncIterable<T> {
     const file = await this.locate(checkRef(ref));
-    const hash = createHash('sha256');
-    const decoder = new StringDecoder('utf8');
-    let carry = '';
-    let lineNo = 0;
-    let badLine: { line: number; error: string } | undefined;
-    const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        // After a bad line keep hashing: a hash mismatch (corruption) is the more useful error to report.
-        if (badLine) continue;
-        const text = carry + decoder.write(chunk);
-        let start = 0;
-        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-          const line = text.slice(start, nl);
-          start = nl + 1;
-          lineNo++;
-          const row = parseLine(line);
-          if (row === SKIP) continue;
-          if (row instanceof Error) { badLine = { line: lineNo, error: row.message }; break; }
-          yield row as T;
-        }
-        carry = badLine ? '' : text.slice(start);
-      }
+      yield* parseJsonlStream<T>(fs.createReadStream(file, { highWaterMark: 1 << 20 }), ref);
     } catch (e) {
       throw await this.prunedOr(missingOr(e, ref.uri, file), ref);
     }
-    const last = badLine ? SKIP : parseLine(carry + decoder.end());
-    const actual = hash.digest('hex');
-    if (actual !== ref.sha256) throw new ArtifactCorruptError(ref.uri, ref.sha256, actual);
-    if (last instanceof Error) badLine = { line: lineNo + 1, error: last.message };
-    if (badLine) throw new Error(`artifact ${ref.uri} line ${badLine.line} is not JSON (${badLine.error}); it was not written by putJsonl`);
-    if (last !== SKIP) yield last as T;
   }
 
   async list(campaign: string): Promise<Array<{ key: ArtifactKey; ref: ArtifactRef }>> {
@@ -265,43 +237,6 @@ export class LocalArtifactStore implements ArtifactStore {
 }
 
 const HOST = os.hostname().replace(/[^A-Za-z0-9-]/g, '_').slice(0, 64) || 'host';
-const SKIP = Symbol('blank line');
-
-function parseLine(line: string): unknown {
-  if (line.trim() === '') return SKIP;
-  try {
-    return JSON.parse(line);
-  } catch (e) {
-    return e as Error;
-  }
-}
-
-async function* encodeJsonl(rows: Iterable<unknown> | AsyncIterable<unknown>, counter: { rows: number }, uri: string): AsyncIterable<Uint8Array> {
-  // ~1 MiB chunks: few syscalls, and memory stays bounded whatever the number of rows.
-  const CHUNK = 1 << 20;
-  let parts: string[] = [];
-  let size = 0;
-  for await (const row of rows as AsyncIterable<unknown>) {
-    const line = JSON.stringify(row);
-    if (line === undefined) throw new TypeError(`row ${counter.rows} of ${uri} is not JSON-serializable (${typeof row})`);
-    parts.push(line, '\n');
-    size += line.length + 1;
-    counter.rows++;
-    if (size >= CHUNK) {
-      yield Buffer.from(parts.join(''), 'utf8');
-      parts = [];
-      size = 0;
-    }
-  }
-  if (parts.length) yield Buffer.from(parts.join(''), 'utf8');
-}
-
-function checkRef(ref: ArtifactRef): ArtifactRef {
-  const parsed = ArtifactRefSchema.safeParse(ref);
-  if (!parsed.success) throw new InvalidArtifactKeyError('ref', ref, parsed.error.issues.map((i) => `${i.path.join('.') || 'ref'}: ${i.message}`).join('; '));
-  return ref;
-}
-
 function missingOr(e: unknown, uri: string, file: string): unknown {
   const code = (e as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR' ? new ArtifactMissingError(uri, file) : e;

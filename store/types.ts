@@ -1,8 +1,8 @@
 import type { ArtifactKey, ArtifactRef } from '../schemas/artifacts';
 
 /**
- * The artifact store every layer writes through. Implementations: a local directory (store/local.ts);
- * an object store can be added behind the same interface.
+ * The artifact store every layer writes through. Implementations: a local directory (store/local.ts) and an
+ * S3-compatible object store (store/s3.ts); store/open.ts picks one from a location.
  */
 export interface ArtifactStore {
   /** Absolute root, for implementations that have one. */

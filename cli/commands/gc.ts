@@ -4,6 +4,7 @@ import { addConnectionOptions } from '../connection';
 import { campaignHandle } from '../campaign-ops';
 import { usageError } from '../errors';
 import { storeRoot } from './worker';
+import type { PrunableStore } from '../../client/gc';
 
 export function registerGc(program: Command): void {
   addConnectionOptions(program.command('gc'))
@@ -23,8 +24,10 @@ export function registerGc(program: Command): void {
       }
       const client = await ctx.client();
       await campaignHandle(client, campaign);
-      const { LocalArtifactStore } = await import('../../store/local');
-      const plan = await gcCampaign(client, new LocalArtifactStore(storeRoot(ctx.opts.store)), campaign, keep, { dryRun: Boolean(ctx.opts.dryRun) });
+      const { openStore } = await import('../../store/open');
+      // Both backends (a directory, s3://) can prune.
+      const store = openStore(storeRoot(ctx.opts.store)) as ReturnType<typeof openStore> & PrunableStore;
+      const plan = await gcCampaign(client, store, campaign, keep, { dryRun: Boolean(ctx.opts.dryRun) });
       const mib = (plan.bytes / 2 ** 20).toFixed(1);
       ctx.out.result(plan, () => `${ctx.opts.dryRun ? 'would prune' : 'pruned'} ${plan.pruned.length} artifact(s), ${mib} MiB, of campaign ${campaign}`
         + ` (${plan.running ? 'running' : 'finished'}; kept iterations ${plan.kept.join(', ') || 'none'}${plan.best !== undefined ? `, best ${plan.best}` : ''}, last ${plan.last}, and set-up)`);

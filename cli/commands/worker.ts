@@ -32,7 +32,9 @@ export function parseDurationOption(flag: string, value: string | undefined): nu
 }
 
 export function storeRoot(opt: unknown): string {
-  return path.resolve(typeof opt === 'string' ? opt : process.env.PREFLOOP_STORE ?? path.join(stateDir(), 'store'));
+  const location = typeof opt === 'string' ? opt : process.env.PREFLOOP_STORE ?? path.join(stateDir(), 'store');
+  // s3://bucket/prefix is a location, not a path (store/open.ts).
+  return /^s3:\/\//i.test(location) ? location : path.resolve(location);
 }
 
 export function registerWorker(program: Command): void {
@@ -40,7 +42,7 @@ export function registerWorker(program: Command): void {
     .description('run a worker: executes campaign steps from the task queues until Ctrl-C (start one per host, or per GPU)')
     .option('--queues <list>', 'queues to serve: inference,training,cpu or all', 'all')
     .option('--slots <n|queue=n,...>', 'concurrent activities: N for inference and training (one per GPU), or per queue')
-    .option('--store <dir>', 'artifact store root shared by all workers [env PREFLOOP_STORE, default .prefloop/store]')
+    .option('--store <dir|s3://bucket/prefix>', 'artifact store shared by all workers [env PREFLOOP_STORE, default .prefloop/store]')
     .option('--identity <name>', 'worker identity shown in the Temporal UI')
     .option('--give-up-after <duration>', 'exit (code 4) once the server has been unreachable this long, e.g. 10m or 2h [default: never; the worker waits and reconnects]')
     .action(action(async (ctx) => {

@@ -3,19 +3,15 @@
  * lists what is gone, reads of a pruned ref fail as pruned (when, why), never as missing or corrupt, and the key can
  * be written again. The keep policy and what counts as prunable bulk are checked here too.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { LocalArtifactStore } from '../../store/local';
-import { readManifest } from '../../store/manifest';
 import { parseKeep, prunable } from '../../client/gc';
-import { tempDir } from './helpers';
+import { describeBackends, storedName } from './backends';
 
 const key = (iteration: number, step: string, name: string) => ({ campaign: 'c', iteration, step, name });
 
-test('a pruned key is gone from list and find, its refs read as pruned, its old versions go too, and it can be written again', async () => {
-  const root = tempDir('prune');
-  try {
-    const store = new LocalArtifactStore(root);
+describeBackends('prune', (current) => test('a pruned key is gone from list and find, its refs read as pruned, its old versions go too, and it can be written again', async () => {
+  const backend = current();
+  {
+    const store = backend.open();
     const samples = await store.putJsonl(key(1, 'sample', 's.jsonl'), [{ a: 1 }, { a: 2 }]);
     const v1 = await store.put(key(1, 'update', 'policy.safetensors'), new Uint8Array([1, 2, 3]), 'application/vnd.safetensors');
     const v2 = await store.put(key(1, 'update', 'policy.safetensors'), new Uint8Array([4, 5]), 'application/vnd.safetensors');
@@ -33,15 +29,14 @@ test('a pruned key is gone from list and find, its refs read as pruned, its old 
     }
     const rows = async () => { for await (const row of store.readJsonl(samples)) void row; };
     await expect(rows()).rejects.toMatchObject({ name: 'ArtifactPrunedError' });
-    expect(fs.readdirSync(path.join(root, 'c', 'iter-1', 'update')).filter((f) => !f.startsWith('.'))).toEqual(['output.json']);
-    expect(fs.readdirSync(path.join(root, 'c', 'iter-1', 'update', '.versions'))).toEqual([]);
+    expect(await backend.stored('c', 1, 'update')).toEqual([storedName(out)]);
 
     const pruned = await store.pruned('c');
     expect(pruned.map((p) => [p.key.name, p.ref.sha256, p.reason])).toEqual(expect.arrayContaining([
       ['policy.safetensors', v1.sha256, 'gc test'], ['policy.safetensors', v2.sha256, 'gc test'], ['s.jsonl', samples.sha256, 'gc test'],
     ]));
     // Every tombstone precedes nothing: the manifest is append-only, the writes' lines are still there.
-    const manifest = await readManifest(path.join(root, 'c', 'manifest.jsonl'));
+    const manifest = await backend.manifest('c');
     expect(manifest.filter((e) => e.pruned === undefined)).toHaveLength(4);
     expect(manifest.filter((e) => e.pruned !== undefined)).toHaveLength(3);
 
@@ -49,10 +44,8 @@ test('a pruned key is gone from list and find, its refs read as pruned, its old 
     const again = await store.put(key(1, 'update', 'policy.safetensors'), new Uint8Array([4, 5]), 'application/vnd.safetensors');
     expect(await store.find(key(1, 'update', 'policy.safetensors'))).toEqual(again);
     expect(Buffer.from(await store.get(again))).toEqual(Buffer.from([4, 5]));
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
   }
-});
+}));
 
 test('--keep grammar and what gc may prune', () => {
   expect(parseKeep('best,last,every:10,3')).toEqual({ best: true, last: true, every: 10, iterations: [3] });

@@ -1,18 +1,11 @@
+/**
+ * The artifact store's contract, on every backend (backends.ts): the local directory and S3 on a real server.
+ */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { LocalArtifactStore } from '../../store/local';
 import { ArtifactCorruptError, ArtifactMissingError, InvalidArtifactKeyError } from '../../store/errors';
 import type { ArtifactKey } from '../../schemas/artifacts';
-import { tempDir } from './helpers';
-
-let root: string;
-let store: LocalArtifactStore;
-beforeEach(() => {
-  root = tempDir('store');
-  store = new LocalArtifactStore(root);
-});
-afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+import type { ArtifactStore } from '../../store/types';
+import { describeBackends, storedName, type Backend } from './backends';
 
 const key = (name = 'pairs.jsonl', step = 'filter', iteration = 2): ArtifactKey => ({ campaign: 'camp-1', iteration, step, name });
 const bytes = (s: string) => new Uint8Array(Buffer.from(s));
@@ -21,17 +14,17 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x);
   return out;
 }
-function manifestLines(): any[] {
-  return fs.readFileSync(path.join(root, 'camp-1', 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-}
-function flipByte(file: string, at: number) {
-  const data = fs.readFileSync(file);
-  data[at] ^= 0x01;
-  fs.writeFileSync(file, data);
-}
 
-describe('LocalArtifactStore', () => {
-  test('put writes <root>/<campaign>/iter-<t>/<step>/<name> and returns a verifiable ref', async () => {
+describeBackends('ArtifactStore', (current) => {
+  let backend: Backend;
+  let store: ArtifactStore;
+  beforeEach(() => {
+    backend = current();
+    store = backend.open();
+  });
+  const manifestLines = () => backend.manifest('camp-1');
+
+  test('put stores <campaign>/iter-<t>/<step>/<name> and returns a verifiable ref', async () => {
     const ref = await store.put(key('policy.safetensors', 'update'), bytes('weights'), 'application/vnd.safetensors');
     expect(ref).toEqual({
       uri: 'store://camp-1/iter-2/update/policy.safetensors',
@@ -39,7 +32,8 @@ describe('LocalArtifactStore', () => {
       bytes: 7, mediaType: 'application/vnd.safetensors',
     });
     expect(ref.sha256).toBe(createHash('sha256').update('weights').digest('hex'));
-    expect(fs.readFileSync(path.join(root, 'camp-1', 'iter-2', 'update', 'policy.safetensors'), 'utf8')).toBe('weights');
+    expect((await backend.raw(ref)).toString('utf8')).toBe('weights');
+    expect(await backend.stored('camp-1', 2, 'update')).toEqual([storedName(ref)]);
     expect(Buffer.from(await store.get(ref)).toString()).toBe('weights');
     expect(await store.find(key('policy.safetensors', 'update'))).toEqual(ref);
     expect(await store.find(key('other'))).toBeUndefined();
@@ -63,7 +57,7 @@ describe('LocalArtifactStore', () => {
     const a = await store.putJsonl(key(), [{ x: 1 }]);
     const b = await store.putJsonl(key(), [{ x: 1 }]);
     expect(b).toEqual(a);
-    expect(manifestLines()).toHaveLength(1);
+    expect(await manifestLines()).toHaveLength(1);
   });
 
   test('different content for a finished key replaces it; the old ref stays readable; both are in the manifest', async () => {
@@ -74,20 +68,19 @@ describe('LocalArtifactStore', () => {
     expect(await store.find(key())).toEqual(next);
     expect(await collect(store.readJsonl(old))).toEqual([{ v: 'old' }]);
     expect(await collect(store.readJsonl(next))).toEqual([{ v: 'new' }, { v: 'newer' }]);
-    expect(manifestLines().map((l) => [l.ref.sha256, l.replaced])).toEqual([[old.sha256, undefined], [next.sha256, old.sha256]]);
+    expect((await manifestLines()).map((l) => [l.ref.sha256, l.replaced])).toEqual([[old.sha256, undefined], [next.sha256, old.sha256]]);
     expect(await store.list('camp-1')).toEqual([{ key: key(), ref: next }]);
   });
 
   test('a flipped byte is detected by get, readJsonl and find; re-putting heals it', async () => {
     const ref = await store.putJsonl(key(), [{ a: 1 }, { b: 2 }]);
-    const file = path.join(root, 'camp-1', 'iter-2', 'filter', 'pairs.jsonl');
-    flipByte(file, 3);
+    await backend.corrupt(ref, 3);
     const err = await store.get(ref).catch((e) => e);
     expect(err).toBeInstanceOf(ArtifactCorruptError);
     expect(err.name).toBe('ArtifactCorruptError');
     expect(err.message).toContain(ref.uri);
     expect(err.message).toContain(`expected sha256 ${ref.sha256}`);
-    const actual = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    const actual = createHash('sha256').update(await backend.raw(ref)).digest('hex');
     expect(err.message).toContain(`found ${actual}`);
     await expect(collect(store.readJsonl(ref))).rejects.toThrow(ArtifactCorruptError);
     expect(await store.find(key())).toBeUndefined();
@@ -97,16 +90,16 @@ describe('LocalArtifactStore', () => {
 
   test('a flipped byte in the last row is still caught by readJsonl, after the rows', async () => {
     const ref = await store.putJsonl(key(), [{ a: 1 }, { b: 22 }]);
-    flipByte(path.join(root, 'camp-1', 'iter-2', 'filter', 'pairs.jsonl'), 14);
+    await backend.corrupt(ref, 14);
     const seen: unknown[] = [];
     await expect((async () => { for await (const r of store.readJsonl(ref)) seen.push(r); })()).rejects.toThrow(ArtifactCorruptError);
     // The flip turned 22 into 23: still valid JSON, so only the hash can tell.
     expect(seen).toEqual([{ a: 1 }, { b: 23 }]);
   });
 
-  test('a missing artifact is ArtifactMissingError naming uri and path', async () => {
+  test('a missing artifact is ArtifactMissingError naming uri and where it was', async () => {
     const ref = await store.put(key('x.bin'), bytes('x'), 'application/octet-stream');
-    fs.rmSync(path.join(root, 'camp-1', 'iter-2', 'filter', 'x.bin'));
+    await backend.remove(ref);
     const err = await store.get(ref).catch((e) => e);
     expect(err).toBeInstanceOf(ArtifactMissingError);
     expect(err.message).toContain(ref.uri);
@@ -125,13 +118,13 @@ describe('LocalArtifactStore', () => {
     await expect(store.putJsonl(key(), [{ ok: true }, undefined])).rejects.toThrow('row 1 of store://camp-1/iter-2/filter/pairs.jsonl is not JSON-serializable');
     async function* failing() { yield { a: 1 }; throw new Error('sampler crashed'); }
     await expect(store.putJsonl(key(), failing())).rejects.toThrow('sampler crashed');
-    expect(fs.readdirSync(path.join(root, 'camp-1', 'iter-2', 'filter'))).toEqual(['pairs.jsonl']);
+    expect(await backend.stored('camp-1', 2, 'filter')).toEqual([storedName(old)]);
     expect(await store.find(key())).toEqual(old);
   });
 
   test('a torn manifest line (crash mid-append) is ignored', async () => {
     const ref = await store.putJsonl(key(), [{ a: 1 }]);
-    fs.appendFileSync(path.join(root, 'camp-1', 'manifest.jsonl'), '{"key":{"campaign":"camp-1","iter');
+    await backend.tearManifest('camp-1');
     expect(await store.find(key())).toEqual(ref);
     expect(await store.list('camp-1')).toHaveLength(1);
   });
@@ -150,5 +143,15 @@ describe('LocalArtifactStore', () => {
     expect(await store.list('camp-1')).toEqual([{ key: key('a.jsonl'), ref: a }, { key: key('ckpt/step-20.safetensors', 'update', 3), ref: b }]);
     expect(await store.list('nothing-here')).toEqual([]);
     await expect(store.list('../etc')).rejects.toThrow(InvalidArtifactKeyError);
+  });
+
+  test('a checkpoint larger than a multipart part (5 MiB in these tests) round-trips whole and verified', async () => {
+    const big = new Uint8Array(12 << 20).map((_, i) => (i * 31) % 251);
+    const ref = await store.put(key('policy.safetensors', 'update', 4), big, 'application/vnd.safetensors');
+    expect(ref.bytes).toBe(12 << 20);
+    expect(Buffer.from(await store.get(ref)).equals(Buffer.from(big))).toBe(true);
+    expect(await store.find(key('policy.safetensors', 'update', 4))).toEqual(ref);
+    await backend.corrupt(ref, 9 << 20);
+    await expect(store.get(ref)).rejects.toThrow(ArtifactCorruptError);
   });
 });
