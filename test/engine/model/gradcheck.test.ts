@@ -108,15 +108,18 @@ describe.each(TINY_FAMILIES.map((c) => [c.family, { ...c, layers: 1 }] as const)
     await check(buildSftGraph(config, 'grad', 'float64').toBytes(), 'lm', config, packSequences(prompts, chosen, 'float64'));
   });
 
-  test('preference loss sigmoid', async () => {
-    const f64 = (v: number[]) => new ort.Tensor('float64', Float64Array.from(v), [v.length]);
-    const data = {
-      ...packSequences(prompts.concat(prompts), chosen.concat(rejected), 'float64'),
-      ref_chosen: f64([-6.1, -4.0, -1.5]),
-      ref_rejected: f64([-2.2, -8.3, -3.9]),
-      beta: new ort.Tensor('float64', Float64Array.of(0.7), []),
-      label_smoothing: new ort.Tensor('float64', Float64Array.of(0), []),
-    };
-    await check(buildPreferenceGraph(config, 'sigmoid', 'grad', 'float64').toBytes(), 'lm', config, data);
-  });
+  // Every loss on llama (the losses are family-independent code on top of the same log-probs); sigmoid on the others.
+  for (const loss of config.family === 'llama' ? LOSSES : ['sigmoid' as const]) {
+    test(`preference loss ${loss}`, async () => {
+      const f64 = (v: number[]) => new ort.Tensor('float64', Float64Array.from(v), [v.length]);
+      const data = {
+        ...packSequences(prompts.concat(prompts), chosen.concat(rejected), 'float64'),
+        ref_chosen: f64([-6.1, -4.0, -1.5]),
+        ref_rejected: f64([-2.2, -8.3, -3.9]),
+        beta: new ort.Tensor('float64', Float64Array.of(loss === 'ipo' ? 0.5 : 0.7), []),
+        label_smoothing: new ort.Tensor('float64', Float64Array.of(0.15), []),
+      };
+      await check(buildPreferenceGraph(config, loss, 'grad', 'float64').toBytes(), 'lm', config, data);
+    });
+  }
 });
