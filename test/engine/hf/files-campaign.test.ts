@@ -4,8 +4,6 @@
  * directory scoring chat-formatted (prompt, response) with its own tokenizer and template, and evaluation without a
  * gold reward (reward, KL, win rate with standard errors, lengths).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { runCampaign } from '../../../engine/runner';
 import { disposeRuntimes } from '../../../engine/steps';
 import { taskFromSpec } from '../../../engine/tasks';
@@ -14,19 +12,8 @@ import type { Pair, ScoredSample } from '../../../engine/preference/types';
 import type { SetupOutput } from '../../../engine/steps/types';
 import type { Message } from '../../../engine/data/messages';
 import type { CampaignSpecInput } from '../../../schemas/campaign';
+import { placeOwnData } from '../../support/own-data';
 import { tempStore, tinySpec } from '../steps/tiny-spec';
-const DATA = path.join(__dirname, '..', '..', 'fixtures', 'data');
-const RM = path.join(__dirname, '..', '..', 'fixtures', 'reward-model');
-
-const HF = path.join(__dirname, '..', '..', 'fixtures', 'hf');
-
-/** The committed fixtures placed under a store root as a user would: models/, inputs/. */
-export function placeOwnData(root: string): void {
-  fs.cpSync(path.join(HF, 'llama'), path.join(root, 'models', 'llama'), { recursive: true });
-  fs.mkdirSync(path.join(root, 'inputs'), { recursive: true });
-  for (const f of ['prompts-train.jsonl', 'prompts-eval.jsonl', 'pairs.jsonl']) fs.copyFileSync(path.join(DATA, f), path.join(root, 'inputs', f));
-  fs.cpSync(RM, path.join(root, 'inputs', 'rm'), { recursive: true });
-}
 
 export function filesSpec(overrides: Partial<CampaignSpecInput> = {}) {
   return tinySpec({
