@@ -13,6 +13,7 @@ import { listCampaigns, startCampaign } from '../../client/campaigns';
 import { activityExecutions, payloadSizes } from '../../client/history';
 import { startTemporalHarness, type TemporalHarness } from '../support/temporal';
 import { tinySpec } from '../support/specs';
+import { hfSpec, placeModel } from '../engine/hf/hf-fixtures';
 
 jest.setTimeout(180_000);
 
@@ -56,6 +57,15 @@ describe.each(ALGORITHMS)('%s on Temporal', (algorithm) => {
     // The ref is real: the store has those bytes and they verify.
     expect((await store.get(durable.finalCheckpoint)).length).toEqual(durable.finalCheckpoint.bytes);
   });
+});
+
+test('a campaign on a Hugging Face policy (llama directory) runs the same steps on Temporal as in process', async () => {
+  const spec = hfSpec(placeModel(temporal.storeRoot, 'llama'), { name: 'hf-llama' });
+  const durable = await (await startCampaign(temporal.client, spec)).result();
+  const inProcess = await runCampaign(spec, { store, campaign: 'inproc-hf-llama' });
+  expect(durable.iterations.map((r) => r.pairs)).toEqual(inProcess.iterations.map((r) => r.pairs));
+  expect(durable.iterations.every((r) => r.pairs > 0)).toBe(true);
+  expect(durable.finalCheckpoint.sha256).toEqual(inProcess.finalCheckpoint.sha256);
 });
 
 test('no payload in any recorded history exceeds 64 KiB', async () => {
