@@ -18,6 +18,7 @@
 import * as ort from 'onnxruntime-node';
 import { createHash } from 'crypto';
 import type { NamedTensors, ResolvedModelConfig, TrainState } from '../engine/model/api';
+import { cacheShape } from '../engine/model/gpt';
 import { getSession, releaseSessions } from '../engine/runtime/sessions';
 import { matmulChainModel } from '../engine/runtime/probeModel';
 import { chooseToken } from '../engine/sampling/choose';
@@ -95,11 +96,11 @@ async function decodeUncached(CONFIG: ResolvedModelConfig, weights: NamedTensors
   const bytes = buildDecodeGraph(CONFIG).toBytes();
   const hash = createHash('sha256').update(bytes).digest('hex');
   const s = await getSession(bytes, hash, { provider: 'cpu', fallback: 'none', threads });
-  const hd = CONFIG.dModel / CONFIG.heads;
+  const { heads, headDim: hd } = cacheShape(CONFIG);
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of weights) feeds[name] = new ort.Tensor('float32', t.data, t.shape);
   for (let l = 0; l < CONFIG.layers; l++) {
-    for (const kind of ['key', 'value']) feeds[`past_key_values.${l}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [rows, CONFIG.heads, 0, hd]);
+    for (const kind of ['key', 'value']) feeds[`past_key_values.${l}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [rows, heads, 0, hd]);
   }
   const rngs = Array.from({ length: rows }, (_, r) => rngFor(1, r));
   const prefixes = Array.from({ length: rows }, () => [1]);
@@ -196,9 +197,9 @@ async function main(): Promise<void> {
     for (const n of rowsN === work.decodeRows ? [work.newTokens, short] : [work.newTokens]) {
       const t = await timeIt(reps, () => policy.sample(weights, promptsOf(rowsN), sampleOpts(rowsN, n)));
       let uncached: number | null = null;
-      if (work.uncached && n === work.newTokens && model.config) {
+      if (work.uncached && n === work.newTokens) {
         await decodeUncached(model.config, weights, 1, 4, args.threads); // session outside the timing
-        uncached = (rowsN * n) / (await timeIt(Math.min(reps, 2), () => decodeUncached(model.config!, weights, rowsN, n, args.threads)));
+        uncached = (rowsN * n) / (await timeIt(Math.min(reps, 2), () => decodeUncached(model.config, weights, rowsN, n, args.threads)));
       }
       decode.push({ rows: rowsN, newTokens: n, cached: (rowsN * n) / t, uncached });
     }
