@@ -4,7 +4,7 @@
  */
 import { hfConfigFromJson } from '../engine/checkpoint/hf-config';
 import type { NamedTensors, PolicyRuntime, ResolvedModelConfig } from '../engine/model/api';
-import { initPolicy } from '../engine/model/gpt';
+import { initPolicy, parameterSpecs } from '../engine/model/gpt';
 import { createPolicyRuntime } from '../engine/model/runtime';
 import type { Preset } from './engine-presets';
 
@@ -22,4 +22,9 @@ export async function loadBenchModel(preset: Preset, threads: number): Promise<B
   for (const t of weights.values()) params += t.data.length;
   const runtime = await createPolicyRuntime(config, { provider: 'cpu', fallback: 'none', threads });
   return { runtime, weights, params, config };
+}
+
+/** The preset's parameter count, from its config alone (nothing allocated). */
+export function presetParams(preset: Preset): number {
+  return parameterSpecs(hfConfigFromJson(preset.hf, 'preset config'), 'lm').reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
 }

@@ -15,6 +15,7 @@
  * transformers (PREFLOOP_PYTHON, else python3), in its own process, and prints the ratios; skipped otherwise.
  * The FLOP count is preferenceStepFlops (engine-presets.ts).
  */
+import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { createHash } from 'crypto';
 import type { NamedTensors, ResolvedModelConfig, TrainState } from '../engine/model/api';
@@ -23,15 +24,15 @@ import { getSession, releaseSessions } from '../engine/runtime/sessions';
 import { matmulChainModel } from '../engine/runtime/probeModel';
 import { chooseToken } from '../engine/sampling/choose';
 import { rngFor } from '../engine/sampling/rng';
-import { PRESETS, preferenceStepFlops, type Preset } from './engine-presets';
-import { loadBenchModel } from './engine-model';
+import { decodePeakEstimateBytes, PRESETS, preferenceStepFlops, trainPeakEstimateBytes, type Preset } from './engine-presets';
+import { loadBenchModel, presetParams } from './engine-model';
 import { runTorch, type TorchResult } from './engine-torch';
 
-interface Args { json: boolean; threads: number; pairs?: number; steps: number; quick: boolean; decodeRows?: number; preset: string; vsTorch: boolean }
+interface Args { json: boolean; threads: number; pairs?: number; steps: number; quick: boolean; decodeRows?: number; preset: string; vsTorch: boolean; maxGiB: number }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, threads: 1, steps: 3, quick: false, preset: 'tiny', vsTorch: false };
-  const usage = `usage: bench/engine.ts [--preset ${Object.keys(PRESETS).join('|')}] [--json] [--threads N] [--pairs P] [--steps K] [--decode-rows R] [--quick] [--vs-torch]`;
+  const a: Args = { json: false, threads: 1, steps: 3, quick: false, preset: 'tiny', vsTorch: false, maxGiB: os.totalmem() / 2 / 2 ** 30 };
+  const usage = `usage: bench/engine.ts [--preset ${Object.keys(PRESETS).join('|')}] [--json] [--threads N] [--pairs P] [--steps K] [--decode-rows R] [--quick] [--vs-torch] [--max-gib G]`;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const num = () => {
@@ -46,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--pairs') a.pairs = num();
     else if (flag === '--steps') a.steps = num();
     else if (flag === '--decode-rows') a.decodeRows = num();
+    else if (flag === '--max-gib') a.maxGiB = num();
     else if (flag === '--preset') {
       a.preset = argv[++i];
       if (!PRESETS[a.preset]) throw new Error(`unknown preset '${a.preset}'; ${usage}`);
@@ -146,6 +148,15 @@ async function main(): Promise<void> {
   const rows = 2 * work.pairs;
   const seqT = work.rowTokens - 1; // packSequences: the longest row minus one
   const rssStart = process.memoryUsage().rss / MiB;
+  // Refused before anything is allocated when the estimate exceeds the budget (--max-gib, default half the machine).
+  const budget = args.maxGiB * 2 ** 30;
+  const expectedParams = presetParams(preset);
+  const trainEstimate = trainPeakEstimateBytes(expectedParams, shape, rows, seqT);
+  const decodeEstimate = decodePeakEstimateBytes(expectedParams, shape, work.decodeRows, 1 + work.newTokens);
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  if (decodeEstimate > budget) throw new Error(`preset ${args.preset}: decoding needs about ${gib(decodeEstimate)}, over the ${gib(budget)} budget; raise --max-gib if the machine has it`);
+  const train = trainEstimate <= budget;
+  if (!train) missing.push(`training not run: a preference step needs about ${gib(trainEstimate)} (estimate, engine-presets.ts), over the ${gib(budget)} budget; raise --max-gib on a machine that has it`);
 
   const t0 = process.hrtime.bigint();
   const model = await loadBenchModel(preset, args.threads);
@@ -156,34 +167,37 @@ async function main(): Promise<void> {
   const roofShape: [number, number, number] = [rows * seqT, shape.dModel, shape.mlp];
   const roofBefore = await matmulRoof(...roofShape, args.threads);
 
-  // Preference steps on fixed pairs: prompt, then responses filling the row.
-  const rng = rngFor(2, 0);
-  const prompts = Array.from({ length: work.pairs }, () => randomTokens(rng, work.promptTokens, shape.vocab));
-  const chosen = prompts.map(() => randomTokens(rng, work.rowTokens - work.promptTokens, shape.vocab));
-  const rejected = prompts.map(() => randomTokens(rng, work.rowTokens - work.promptTokens, shape.vocab));
-  const refChosen = Array.from(await policy.sequenceLogprobs(weights, prompts, chosen));
-  const refRejected = Array.from(await policy.sequenceLogprobs(weights, prompts, rejected));
-  const zeros = (): NamedTensors => new Map([...weights].map(([k, t]) => [k, { dtype: 'float32' as const, shape: t.shape, data: new Float32Array(t.data.length) }]));
-  let state: TrainState = { weights, m: zeros(), v: zeros(), step: 0 };
-  const hyper = { loss: 'sigmoid' as const, beta: 0.1, labelSmoothing: 0, lr: 1e-4, weightDecay: 0, maxGradNorm: 1 };
-  const batch = { prompts, chosen, rejected, refChosen, refRejected };
   const rssBeforeTrain = process.memoryUsage().rss / MiB;
-  const firstStep = await timeIt(1, async () => {
-    state = (await policy.preferenceStep(state, batch, hyper)).state; // builds the graph and its session
-  });
+  let firstStep: number | null = null;
   const stepTimes: number[] = [];
-  for (let i = 0; i < args.steps; i++) {
-    stepTimes.push(await timeIt(1, async () => {
-      state = (await policy.preferenceStep(state, batch, hyper)).state;
-    }));
+  let peakTrain: number | null = null;
+  if (train) {
+    // Preference steps on fixed pairs: prompt, then responses filling the row.
+    const rng = rngFor(2, 0);
+    const prompts = Array.from({ length: work.pairs }, () => randomTokens(rng, work.promptTokens, shape.vocab));
+    const chosen = prompts.map(() => randomTokens(rng, work.rowTokens - work.promptTokens, shape.vocab));
+    const rejected = prompts.map(() => randomTokens(rng, work.rowTokens - work.promptTokens, shape.vocab));
+    const refChosen = Array.from(await policy.sequenceLogprobs(weights, prompts, chosen));
+    const refRejected = Array.from(await policy.sequenceLogprobs(weights, prompts, rejected));
+    const zeros = (): NamedTensors => new Map([...weights].map(([k, t]) => [k, { dtype: 'float32' as const, shape: t.shape, data: new Float32Array(t.data.length) }]));
+    let state: TrainState = { weights, m: zeros(), v: zeros(), step: 0 };
+    const hyper = { loss: 'sigmoid' as const, beta: 0.1, labelSmoothing: 0, lr: 1e-4, weightDecay: 0, maxGradNorm: 1 };
+    const batch = { prompts, chosen, rejected, refChosen, refRejected };
+    firstStep = await timeIt(1, async () => {
+      state = (await policy.preferenceStep(state, batch, hyper)).state; // builds the graph and its session
+    });
+    for (let i = 0; i < args.steps; i++) {
+      stepTimes.push(await timeIt(1, async () => {
+        state = (await policy.preferenceStep(state, batch, hyper)).state;
+      }));
+    }
+    peakTrain = peakRssMiB();
   }
-  const peakTrain = peakRssMiB();
-  const step = stats(stepTimes);
+  const step = stepTimes.length ? stats(stepTimes) : null;
   const tokens = rows * seqT;
   const flops = preferenceStepFlops(shape, rows, seqT);
-  const trainTps = tokens / step.median;
-  const trainGflops = flops / step.median / 1e9;
-  state = { weights, m: new Map(), v: new Map(), step: 0 }; // let the moments go before decoding
+  const trainTps = step ? tokens / step.median : null;
+  const trainGflops = step ? flops / step.median / 1e9 : null;
 
   // Cached decoding at the preset's new-token count and at a quarter of it.
   const sampleOpts = (rowsN: number, n: number) => ({ temperatures: new Array(rowsN).fill(1), topK: 0, topP: 1, maxNewTokens: n, stopTokens: [], seed: 1 });
@@ -232,26 +246,27 @@ async function main(): Promise<void> {
     'train.pairs': work.pairs,
     'train.rowTokens': work.rowTokens,
     'train.firstStepSeconds': firstStep,
-    'train.stepSeconds': step.median,
-    'train.stepSeconds.min': step.min,
-    'train.stepSeconds.max': step.max,
+    'train.stepSeconds': step?.median ?? null,
+    'train.stepSeconds.min': step?.min ?? null,
+    'train.stepSeconds.max': step?.max ?? null,
     'train.stepSeconds.all': stepTimes,
     'train.tokensPerSec': trainTps,
     'train.gflops': trainGflops,
     'roof.gflops': roof,
     'roof.shape': roofShape,
-    'train.roofFraction': trainGflops / roof,
+    'train.roofFraction': trainGflops !== null ? trainGflops / roof : null,
+    'train.peakEstimateGiB': trainEstimate / 2 ** 30,
     'rss.startMiB': rssStart,
     'rss.afterLoadMiB': rssLoaded,
     'rss.beforeTrainMiB': rssBeforeTrain,
     'rss.peakTrainMiB': peakTrain,
-    'train.bytesPerParam': (peakTrain * MiB) / params,
+    'train.bytesPerParam': peakTrain !== null ? (peakTrain * MiB) / params : null,
     peakRssMiB: peakRssMiB(),
     model: { ...shape, params },
     threads: args.threads,
     torch,
     'vsTorch.decode': ratio(main8.cached, torch?.decodeTokensPerSec),
-    'vsTorch.stepSeconds': ratio(step.median, torch?.stepSeconds),
+    'vsTorch.stepSeconds': ratio(step?.median, torch?.stepSeconds),
     'vsTorch.peakTrainRss': ratio(peakTrain, torch?.peakTrainRssMiB),
     missing,
   };
@@ -259,7 +274,7 @@ async function main(): Promise<void> {
   console.log(`prefloop engine bench — preset ${args.preset}: ${shape.family}, d_model ${shape.dModel}, ${shape.layers} layers, ${shape.heads}/${shape.kvHeads} heads, MLP ${shape.mlp}, vocab ${shape.vocab}, ${params} params, ${args.threads} thread(s)`);
   line('load (random weights + runtime)', `${fmt(loadSeconds, 2)} s`);
   line(`preference step (${work.pairs} pairs x ${work.rowTokens}), first`, `${fmt(firstStep, 2)} s`);
-  line(`preference step, median of ${args.steps} [min, max]`, `${fmt(step.median, 2)} s [${fmt(step.min, 2)}, ${fmt(step.max, 2)}]`);
+  line(`preference step, median of ${args.steps} [min, max]`, step ? `${fmt(step.median, 2)} s [${fmt(step.min, 2)}, ${fmt(step.max, 2)}]` : 'n/a');
   line('train tokens/s', fmt(trainTps));
   line('train GFLOP/s', fmt(trainGflops, 2));
   line(`roof: ORT MatMul [${roofShape[0]}x${roofShape[1]}]x[${roofShape[1]}x${roofShape[2]}]`, `${fmt(roof, 2)} GFLOP/s`);
@@ -269,7 +284,7 @@ async function main(): Promise<void> {
     if (d.uncached !== null) line(`decode ${d.rows} row(s) x ${d.newTokens} new: tokens/s uncached`, `${fmt(d.uncached)} (${fmt(d.cached / d.uncached, 2)}x)`);
   }
   line('RSS after load / before training', `${fmt(rssLoaded)} / ${fmt(rssBeforeTrain)} MiB`);
-  line('peak RSS through training', `${fmt(peakTrain)} MiB (${fmt(result['train.bytesPerParam'])} bytes/param)`);
+  line('peak RSS through training', `${fmt(peakTrain)} MiB (${fmt(result['train.bytesPerParam'])} bytes/param; estimated ${gib(trainEstimate)})`);
   line('peak RSS (whole run)', `${fmt(result.peakRssMiB)} MiB`);
   if (torch) {
     line('torch eager: step / decode tok/s / peak RSS', `${fmt(torch.stepSeconds, 2)} s / ${fmt(torch.decodeTokensPerSec)} / ${fmt(torch.peakTrainRssMiB)} MiB`);
