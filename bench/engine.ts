@@ -227,7 +227,12 @@ async function main(): Promise<void> {
 
   let torch: TorchResult | null = null;
   if (args.vsTorch) {
-    const r = await runTorch(preset, work, args.threads, args.steps);
+    // PyTorch eager holds weights, gradients and both AdamW moments (16 bytes per parameter) plus the logits' chain.
+    const torchEstimate = params * 16 + rows * seqT * shape.vocab * 4 * 4 + 2 ** 30;
+    const room = budget - process.memoryUsage().rss;
+    const r = torchEstimate > room
+      ? `PyTorch's step needs about ${gib(torchEstimate)} and ${gib(room)} of the ${gib(budget)} budget is left beside this process`
+      : await runTorch(preset, work, args.threads, args.steps);
     if (typeof r === 'string') missing.push(`--vs-torch skipped: ${r}`);
     else torch = r;
   }
