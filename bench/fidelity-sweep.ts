@@ -3,10 +3,10 @@
  * seeds, on the enumerable bandit; J, the gap to J* and each seed's fraction of the way from J(pi0) to J*, against
  * total labels. Draws the two curves (report/charts.ts budgetSweepCharts) to SVG files.
  *
- * Equal labels: every algorithm spends ITERATIONS x LABELS. Online iterative DPO and hybrid run ITERATIONS
- * iterations. Offline DPO and RSO are one pass on pi0 pairs at the whole budget, run as one iteration of
- * ITERATIONS x LABELS labels (what their last iteration is in the main bench; the earlier iterations would only
- * repeat the fit on less data). Multi-step RS runs one iteration per eta stage, each with a share of the labels.
+ * Equal labels: every algorithm runs ITERATIONS iterations of LABELS labels, as in the main bench (offline DPO
+ * and RSO restart from pi0 on all pairs so far, so their last iteration is one pass at the whole budget). Not one
+ * iteration of ITERATIONS x LABELS: an iteration pairs each prompt of the training pool (512) at most once, so a
+ * single iteration could not spend more than 512 labels.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -39,11 +39,7 @@ export function parseBudgets(text: string): SweepOptions['budgets'] {
 
 /** The spec an algorithm runs at a budget (see the header for why offline DPO, RSO and multi-step differ). */
 function sweepSpec(algorithm: Algorithm, seed: number, budget: { iterations: number; labels: number }, o: SweepOptions['bench']): CampaignSpecInput {
-  const total = budget.iterations * budget.labels;
-  const shape = algorithm === 'offline-dpo' || algorithm === 'rso' ? { iterations: 1, labels: total }
-    : algorithm === 'offline-multistep-rs' ? { iterations: 3, labels: Math.floor(total / 3) }
-      : budget;
-  const spec = banditSpec(algorithm, seed, { ...o, ...shape });
+  const spec = banditSpec(algorithm, seed, { ...o, ...budget });
   return { ...spec, name: `sweep-${spec.name}-${budget.iterations}x${budget.labels}` };
 }
 

@@ -128,7 +128,7 @@ export interface BudgetPoint {
  * as dashed rules: the paper's claim is that the online line rises toward J* as labels grow.
  */
 export function budgetSweepCharts(points: BudgetPoint[], Jstar: number, J0: number): NamedChart[] {
-  const algorithmColor = { field: 'algorithm', type: 'nominal', title: 'algorithm' } as const;
+  const algorithmColor = { field: 'algorithm', type: 'nominal', title: 'algorithm', legend: { labelLimit: 200 } } as const;
   const x = { field: 'labels', type: 'quantitative', title: 'preference labels (total)', scale: { type: 'log' } } as const;
   const line = (field: 'J' | 'gap', title: string) => ({
     mark: { type: 'line', point: true },
