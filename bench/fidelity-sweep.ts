@@ -25,6 +25,8 @@ export interface SweepOptions {
   algorithms: Algorithm[];
   storeDir: string;
   chartDir: string;
+  /** Only tabulate campaigns already finished in the store (redraw a sweep that several processes ran). */
+  cachedOnly?: boolean;
   bench: Omit<BanditBenchOptions, 'iterations' | 'labels'>;
   log: (line: string) => void;
 }
@@ -55,6 +57,10 @@ export async function runSweep(o: SweepOptions): Promise<{ lines: string[]; json
         const spec = sweepSpec(algorithm, seed, budget, o.bench);
         const id = `${spec.name}-${createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 10)}`;
         const t0 = Date.now();
+        if (o.cachedOnly && !(await store.find({ campaign: id, iteration: budget.iterations, step: 'update', name: 'output.json' }))) {
+          o.log(`sweep ${budget.iterations}x${budget.labels} ${algorithm} seed ${seed}: not in the store, left out`);
+          continue;
+        }
         const s = await runCampaign(spec, { store, campaign: id });
         const e = s.iterations.at(-1)!.eval;
         const J0 = s.initial.J, Jstar = s.initial.Jstar!;
@@ -69,8 +75,10 @@ export async function runSweep(o: SweepOptions): Promise<{ lines: string[]; json
   await disposeRuntimes();
 
   const lines: string[] = [];
-  const Jstar = mean(rows.filter((r) => r.algorithm === o.algorithms[0] && r.budget === rows[0].budget).map((r) => r.Jstar));
-  const J0 = mean(rows.filter((r) => r.algorithm === o.algorithms[0] && r.budget === rows[0].budget).map((r) => r.J0));
+  // J* and J(pi0) depend on the seed only (the task and pi0), not on the algorithm or budget.
+  const perSeed = [...new Map(rows.map((r) => [r.seed, r])).values()];
+  const Jstar = mean(perSeed.map((r) => r.Jstar));
+  const J0 = mean(perSeed.map((r) => r.J0));
   lines.push(`budget sweep (bandit, exact J at eta ${o.bench.eta ?? 0.1}, seeds ${o.seeds.join(',')}): J(pi*) ${f(Jstar)}, J(pi0) ${f(J0)} (seed means); frac = each seed's (J - J(pi0)) / (J* - J(pi0)), mean over seeds`);
   lines.push(`${'budget'.padEnd(10)}${'labels'.padStart(7)}  ${'algorithm'.padEnd(22)}${'J'.padStart(8)}${'gap'.padStart(8)}${'frac'.padStart(8)}${'KL'.padStart(8)}${'spent'.padStart(8)}   J per seed`);
   const points: BudgetPoint[] = [];
@@ -88,14 +96,16 @@ export async function runSweep(o: SweepOptions): Promise<{ lines: string[]; json
   const verdicts: Record<string, unknown> = {};
   if (o.algorithms.includes(online)) {
     const onlineMeans = o.budgets.map((b) => mean(rows.filter((r) => r.algorithm === online && r.budget === b.iterations * b.labels && r.iterations === b.iterations).map((r) => r.J)));
+    const seedsAt = o.budgets.map((b) => rows.filter((r) => r.algorithm === online && r.budget === b.iterations * b.labels && r.iterations === b.iterations).length);
     const rises = onlineMeans.every((x, i) => i === 0 || x > onlineMeans[i - 1]);
-    lines.push('', `online-iterative-dpo mean J by budget: ${onlineMeans.map((x) => f(x)).join(' -> ')} (${rises ? 'rises at every step' : 'does NOT rise at every step'})`);
+    lines.push('', `online-iterative-dpo mean J by budget: ${onlineMeans.map((x, i) => `${f(x)} (${seedsAt[i]} seeds)`).join(' -> ')} (${rises ? 'rises at every step' : 'does NOT rise at every step'})`);
     const beats: string[] = [];
     for (const b of o.budgets) {
       const at = (a: Algorithm, seed: number) => rows.find((r) => r.algorithm === a && r.seed === seed && r.budget === b.iterations * b.labels && r.iterations === b.iterations);
       const counts = (['offline-dpo', 'rso'] as Algorithm[]).filter((a) => o.algorithms.includes(a)).map((a) => {
-        const won = o.seeds.filter((seed) => at(online, seed)!.J > at(a, seed)!.J).length;
-        return `${a} ${won}/${o.seeds.length}`;
+        const both = o.seeds.filter((seed) => at(online, seed) && at(a, seed));
+        const won = both.filter((seed) => at(online, seed)!.J > at(a, seed)!.J).length;
+        return `${a} ${won}/${both.length}`;
       });
       beats.push(`${b.iterations}x${b.labels}: ${counts.join(', ')}`);
     }

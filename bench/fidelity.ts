@@ -6,7 +6,7 @@
  *   npm run bench:fidelity -- [--json] [--seeds N] [--quick] [--store DIR] [--no-text]
  *     [--iterations T] [--labels L] [--lr X] [--practice icml|workflow] [--epochs E] [--labeler bt-oracle|gold] [--oracle-temperature T] [--candidates N] [--accepted K]
  *     [--algorithms a,b] [--no-frontier] [--frontier-etas 0.05,0.1,...] [--frontier-seeds N]
- *   npm run bench:fidelity -- --sweep [--budgets 3x128,8x256,16x512] [--seeds 3] [--first-seed 0] [--charts DIR] [--algorithms a,b]
+ *   npm run bench:fidelity -- --sweep [--budgets 3x128,8x256,16x512] [--seeds 3] [--first-seed 0] [--charts DIR] [--algorithms a,b] [--cached-only]
  *
  * Equal budget: every algorithm may spend LABELS preference labels per iteration for ITERATIONS iterations.
  * Hybrid's D_off is paid out of the same total: D_off and each of its iterations get T*LABELS/(T+1) labels.
@@ -186,7 +186,7 @@ async function sweep(): Promise<void> {
   const { lines, json: out } = await runSweep({
     budgets: parseBudgets(option('budgets', SWEEP_DEFAULT_BUDGETS)),
     seeds: Array.from({ length: Number(option('seeds', '3')) }, (_, i) => Number(option('first-seed', '0')) + i),
-    algorithms: BANDIT_ALGORITHMS, storeDir, chartDir: option('charts', path.join(storeDir, 'charts')),
+    algorithms: BANDIT_ALGORITHMS, storeDir, chartDir: option('charts', path.join(storeDir, 'charts')), cachedOnly: flag('cached-only'),
     bench: { lr: LR, epochs: EPOCHS, candidates: CANDIDATES, accepted: ACCEPTED, oracleTemperature: LABELER === 'gold' ? 0 : ORACLE_TEMPERATURE, practice: PRACTICE },
     log: (line) => { if (!json) process.stderr.write(`${line}\n`); },
   });
