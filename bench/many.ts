@@ -60,9 +60,9 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   try {
     for (let w = 0; w < workerCount; w++) {
-      const child = fork(path.join(REPO, 'workers/main.ts'), [
-        '--address', server.address, '--namespace', server.namespace, '--store', path.join(dir, 'store'), '--bundle', bundlePath, '--identity', `bench-${w}`,
-      ], { cwd: REPO, execArgv: ['-r', '@swc-node/register'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const child = fork(path.join(REPO, 'bin/prefloop.js'), [
+        'worker', '--address', server.address, '--namespace', server.namespace, '--store', path.join(dir, 'store'), '--bundle', bundlePath, '--identity', `bench-${w}`,
+      ], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       children.push(child);
       await new Promise<void>((resolve, reject) => {
         child.once('message', () => resolve());

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { CampaignSummary } from '../schemas/results';
 import { openStore } from '../store/open';
 import { buildReport, type ReportCampaign } from '../report';
-import { campaignHandle } from './campaign-ops';
+import { campaignResult, describeCampaign } from '../client/campaigns';
 import { CliError } from './errors';
 import { EXIT } from './exit-codes';
 import { stateDir } from './local-server';
@@ -12,11 +12,11 @@ import { reportCampaign } from './report-input';
 import { auditRows } from './audit';
 
 export async function finishedSummary(client: Client, campaign: string): Promise<CampaignSummary> {
-  const { handle, info } = await campaignHandle(client, campaign);
+  const info = await describeCampaign(client, campaign);
   if (info.status.name !== 'COMPLETED') {
     throw new CliError(`campaign "${campaign}" is ${info.status.name.toLowerCase()}; a report needs a completed campaign (wait for it, or \`prefloop stop ${campaign}\`)`, EXIT.failure);
   }
-  return handle.result();
+  return campaignResult(client, campaign);
 }
 
 export function defaultReportPath(campaigns: string[]): string {

@@ -51,6 +51,7 @@ export function classify(err: unknown, context: { address?: string } = {}): { ex
     const e = errors.find((x) => ['SpecError', 'ZodError'].includes((x as Error).name));
     return { exitCode: EXIT.usage, message: msgOf(e) };
   }
+  if (names.includes('CampaignNotFoundError')) return { exitCode: EXIT.notFound, message: `${msgOf(top)} (see \`prefloop list\`)` };
   if (names.includes('WorkflowNotFoundError') || names.includes('ScheduleNotFoundError')
     || errors.some((e) => grpcCode(e) === GRPC_NOT_FOUND && /not found/i.test(msgOf(e)))) {
     return { exitCode: EXIT.notFound, message: msgOf(top) };

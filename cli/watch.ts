@@ -1,26 +1,17 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { CampaignSummary } from '../schemas/results';
-import type { CampaignStatus, IterationStatus } from '../workflows/types';
+import { campaignStatus } from '../client/campaigns';
+import type { CampaignStatus } from '../workflows/types';
 import { makeProgress } from './progress';
 
 const POLL_MS = 1000;
+const QUERY_DEADLINE_MS = 5000;
 
 function phaseOf(s: CampaignStatus): string {
   const shards = s.step === 'sample' && s.shards ? ` ${s.shardsDone}/${s.shards} shards` : '';
   const stage = s.stage !== undefined ? ` stage ${s.stage}` : '';
   const paused = s.paused ? ' (paused)' : '';
   return `${s.campaign}: iteration ${s.iteration}/${s.iterations}${stage} ${s.step}${shards}${paused}`;
-}
-
-export async function iterationDetail(client: Client, s: CampaignStatus): Promise<Partial<CampaignStatus>> {
-  try {
-    // Child ids are `<campaign>/iter-<t>` (workflows/iteration.ts).
-    const child = client.workflow.getHandle(`${s.campaign}/iter-${s.iteration}`);
-    const it = await client.connection.withDeadline(Date.now() + 5000, () => child.query<IterationStatus>('iterationStatus'));
-    return { step: it.step, stage: it.stage, shardsDone: it.shardsDone, shards: it.shards };
-  } catch {
-    return {};
-  }
 }
 
 /**
@@ -36,9 +27,7 @@ export async function watchCampaign(
   const poll = (async () => {
     while (!done) {
       try {
-        const s = await client.connection.withDeadline(Date.now() + 5000, () => handle.query<CampaignStatus>('status'));
-        // While an iteration runs, its child workflow knows the step and the sampling shards.
-        if ((s.step as string) === 'iteration') Object.assign(s, await iterationDetail(client, s));
+        const s = await campaignStatus(client, handle.workflowId, { deadlineMs: QUERY_DEADLINE_MS });
         if (!done) progress.update(phaseOf(s), s.completed, s.iterations);
       } catch {
         // The campaign may be between runs (continue-as-new) or between workers; the next poll will tell.

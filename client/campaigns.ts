@@ -1,12 +1,11 @@
 /**
- * The client-side API the CLI uses: connect, start, list and control campaigns. Audit and fork live beside it.
+ * The client-side API the CLI uses: start, list, describe, control and query campaigns. Audit and fork live beside it.
  */
-import { Client, Connection, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowIdReusePolicy, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { CampaignSpecSchema, type CampaignSpec, type CampaignSpecInput } from '../schemas/campaign';
 import { checkCampaignId } from '../schemas/campaign-id';
 import { parseCampaignSpec } from '../schemas/parse';
 import type { CampaignSummary } from '../schemas/results';
-import { prefloopDataConverter } from '../workers/data-converter';
 import { preferenceCampaign } from '../workflows/campaign';
 import { iterationWorkflowId } from '../workflows/iteration';
 import {
@@ -15,16 +14,21 @@ import {
 import { ALGORITHM, BEST_J, CAMPAIGN, ITERATION, STATUS } from '../workflows/search-attributes';
 import type { CampaignInput, CampaignStatus, IterationStatus } from '../workflows/types';
 
-export interface PrefloopClient {
-  client: Client;
-  connection: Connection;
-  close(): Promise<void>;
+/** The workflow type every campaign runs as. */
+export const CAMPAIGN_WORKFLOW = 'preferenceCampaign';
+
+/** An id that names no campaign in the namespace: no workflow, or a workflow of another type. */
+export class CampaignNotFoundError extends Error {
+  override readonly name = 'CampaignNotFoundError';
 }
 
-export async function connectPrefloop(options: { address: string; namespace?: string }): Promise<PrefloopClient> {
-  const connection = await Connection.connect({ address: options.address });
-  const client = new Client({ connection, namespace: options.namespace ?? 'default', dataConverter: prefloopDataConverter() });
-  return { client, connection, close: () => connection.close() };
+/** Campaign and iteration workflows run on the spec's light CPU queue; heavy steps go to their own queues. */
+export function campaignTaskQueue(spec: { execution: { taskQueues: { cpu: string } } }): string {
+  return spec.execution.taskQueues.cpu;
+}
+
+export function isRunning(info: { status: { name: string } }): boolean {
+  return info.status.name === 'RUNNING';
 }
 
 export interface StartOptions {
@@ -55,7 +59,7 @@ export async function startCampaign(client: Client, spec: CampaignSpec | Campaig
   const campaign = checkCampaignId(options.campaign ?? parsed.name);
   return client.workflow.start(preferenceCampaign, {
     workflowId: campaign,
-    taskQueue: options.taskQueue ?? parsed.execution.taskQueues.cpu,
+    taskQueue: options.taskQueue ?? campaignTaskQueue(parsed),
     args: [{ spec, ...extra }],
     memo: options.memo,
     ...(options.reuse ? { workflowIdReusePolicy: REUSE_POLICY[options.reuse] } : {}),
@@ -90,8 +94,8 @@ export interface CampaignListing {
  * Campaigns in the namespace, newest first. `query` is Temporal's visibility query over prefloop's search
  * attributes, e.g. `PrefloopAlgorithm = 'rso' AND PrefloopBestJ > 0.5`.
  */
-export async function listCampaigns(client: Client, query?: string): Promise<CampaignListing[]> {
-  const base = `WorkflowType = 'preferenceCampaign'`;
+export async function listCampaigns(client: Client, query?: string, options: { limit?: number } = {}): Promise<CampaignListing[]> {
+  const base = `WorkflowType = '${CAMPAIGN_WORKFLOW}'`;
   const out: CampaignListing[] = [];
   for await (const info of client.workflow.list({ query: query ? `${base} AND (${query})` : base })) {
     const sa = info.typedSearchAttributes;
@@ -106,12 +110,26 @@ export async function listCampaigns(client: Client, query?: string): Promise<Cam
       startTime: info.startTime,
       closeTime: info.closeTime,
     });
+    if (options.limit !== undefined && out.length >= options.limit) break;
   }
   return out;
 }
 
 export function campaignHandle(client: Client, campaign: string): WorkflowHandle<typeof preferenceCampaign> {
   return client.workflow.getHandle<typeof preferenceCampaign>(campaign);
+}
+
+/** The campaign's workflow description; an id that names no campaign is a CampaignNotFoundError saying so. */
+export async function describeCampaign(client: Client, campaign: string): Promise<WorkflowExecutionDescription> {
+  let info: WorkflowExecutionDescription;
+  try {
+    info = await campaignHandle(client, campaign).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new CampaignNotFoundError(`unknown campaign "${campaign}" in namespace ${client.options.namespace}`);
+    throw err;
+  }
+  if (info.type !== CAMPAIGN_WORKFLOW) throw new CampaignNotFoundError(`"${campaign}" is a ${info.type} workflow, not a prefloop campaign`);
+  return info;
 }
 
 export const pauseCampaign = (client: Client, campaign: string) => campaignHandle(client, campaign).signal(pauseSignal);
@@ -129,18 +147,20 @@ export async function setHyperparameters(client: Client, campaign: string, patch
 }
 
 /**
- * The campaign's status with the running iteration's step and sampling progress folded in (the iteration child
- * answers those; the campaign knows iteration, best so far, pause and pending patches).
+ * The campaign's status with the running iteration's step, stage and sampling progress folded in (the iteration
+ * child answers those; the campaign knows iteration, best so far, pause and pending patches). `deadlineMs` bounds each
+ * query: a query needs a worker, and without one it would wait for a long server timeout. An iteration that does not
+ * answer (it just finished, or is between workers) leaves the campaign's own answer.
  */
-export async function campaignStatus(client: Client, campaign: string): Promise<CampaignStatus> {
-  const status = await campaignHandle(client, campaign).query(statusQuery);
+export async function campaignStatus(client: Client, campaign: string, options: { deadlineMs?: number } = {}): Promise<CampaignStatus> {
+  const bounded = <T>(query: () => Promise<T>) => (options.deadlineMs === undefined ? query() : client.connection.withDeadline(Date.now() + options.deadlineMs, query));
+  const status = await bounded(() => campaignHandle(client, campaign).query(statusQuery));
   if (status.step !== 'iteration') return status;
   try {
-    const child: IterationStatus = await client.workflow.getHandle(iterationWorkflowId(campaign, status.iteration)).query(iterationStatusQuery);
+    const child: IterationStatus = await bounded(() => client.workflow.getHandle(iterationWorkflowId(campaign, status.iteration)).query(iterationStatusQuery));
     return { ...status, step: child.step, stage: child.stage, shardsDone: child.shardsDone, shards: child.shards };
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return status;
-    throw err;
+  } catch {
+    return status;
   }
 }
 

@@ -63,6 +63,29 @@ export function parseServe(value: string | undefined): QueueKind[] {
   return kinds as QueueKind[];
 }
 
+/**
+ * Concurrent activities per queue: `N` (inference and training, e.g. one per GPU) or `queue=N,...` (`--slots` of
+ * `prefloop worker`).
+ */
+export function parseSlots(value: string | undefined): Partial<Record<QueueKind, number>> {
+  if (!value) return {};
+  if (/^\d+$/.test(value.trim())) {
+    const n = Number(value);
+    if (n < 1) throw new Error(`bad --slots '${value}'; write N >= 1, or queue=N with queue one of ${QUEUE_KINDS.join(', ')}`);
+    return { inference: n, training: n };
+  }
+  const out: Partial<Record<QueueKind, number>> = {};
+  for (const part of value.split(',')) {
+    const [kind, n] = part.trim().split('=');
+    const count = Number(n);
+    if (!(QUEUE_KINDS as string[]).includes(kind) || !Number.isInteger(count) || count < 1) {
+      throw new Error(`bad --slots entry '${part}'; write N, or queue=N with queue one of ${QUEUE_KINDS.join(', ')} and N >= 1`);
+    }
+    out[kind as QueueKind] = count;
+  }
+  return out;
+}
+
 /** The worker's native connection options; settings.address wins over any address in connectionOptions. */
 export function nativeConnectionOptions(settings: Pick<WorkerSettings, 'address' | 'connectionOptions'>): NativeConnectionOptions {
   const { tls, apiKey, metadata, callCredentials } = settings.connectionOptions ?? {};

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { action } from '../context';
 import { addConnectionOptions } from '../connection';
-import { campaignHandle, isRunning } from '../campaign-ops';
+import { describeCampaign, isRunning, pauseCampaign, resumeCampaign, setHyperparameters, stopCampaignAfterIteration } from '../../client/campaigns';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { applySetOverrides } from '../../schemas/parse';
 
 const SIGNALS = {
-  pause: { signal: 'pause', help: 'hold the campaign before its next step', done: 'pause requested' },
-  resume: { signal: 'resume', help: 'continue a paused campaign', done: 'resume requested' },
-  stop: { signal: 'stopAfterIteration', help: 'finish the iteration in flight, then end the campaign with its summary', done: 'stop requested (after the current iteration)' },
+  pause: { signal: 'pause', send: pauseCampaign, help: 'hold the campaign before its next step', done: 'pause requested' },
+  resume: { signal: 'resume', send: resumeCampaign, help: 'continue a paused campaign', done: 'resume requested' },
+  stop: { signal: 'stopAfterIteration', send: stopCampaignAfterIteration, help: 'finish the iteration in flight, then end the campaign with its summary', done: 'stop requested (after the current iteration)' },
 } as const;
 
 export function registerControl(program: Command): void {
@@ -19,9 +19,10 @@ export function registerControl(program: Command): void {
       .description(def.help)
       .option('--json', 'print JSON')
       .action(action(async (ctx, campaign: string) => {
-        const { handle, info } = await campaignHandle(await ctx.client(), campaign);
+        const client = await ctx.client();
+        const info = await describeCampaign(client, campaign);
         if (!isRunning(info)) throw new CliError(`campaign "${campaign}" is ${info.status.name.toLowerCase()}, not running; nothing to ${name}`, EXIT.failure);
-        await handle.signal(def.signal);
+        await def.send(client, campaign);
         ctx.out.result({ campaign, signal: def.signal }, () => `${campaign}: ${def.done}`);
       }));
   }
@@ -34,9 +35,10 @@ export function registerControl(program: Command): void {
     .action(action(async (ctx, campaign: string, assignments: string[]) => {
       // Parse locally first: a malformed assignment never reaches the server.
       const patch = applySetOverrides({}, assignments) as Record<string, unknown>;
-      const { handle, info } = await campaignHandle(await ctx.client(), campaign);
+      const client = await ctx.client();
+      const info = await describeCampaign(client, campaign);
       if (!isRunning(info)) throw new CliError(`campaign "${campaign}" is ${info.status.name.toLowerCase()}, not running; fork it to change its spec`, EXIT.failure);
-      const result = await handle.executeUpdate<{ appliesFrom: number }, [Record<string, unknown>]>('setHyperparameters', { args: [patch] });
+      const result = await setHyperparameters(client, campaign, patch);
       ctx.out.result({ campaign, patch, appliesFrom: result.appliesFrom }, () => `${campaign}: ${JSON.stringify(patch)} applies from iteration ${result.appliesFrom}`);
     }));
 }

@@ -7,7 +7,7 @@ import { spawnLocalServer, stateDir, type ChildServer } from '../local-server';
 import { collect } from '../spec-input';
 import { DEMO_ITERATIONS, demoCampaignId, demoSpec } from '../demo-spec';
 import { bumpDemoGeneration, demoGeneration } from '../demo-state';
-import { startCampaign } from '../../client/campaigns';
+import { campaignHandle, startCampaign } from '../../client/campaigns';
 import { watchCampaign } from '../watch';
 import { formatIterationTable } from '../iteration-table';
 import { writeCampaignReport } from '../campaign-report';
@@ -60,7 +60,7 @@ async function runDemo(ctx: ActionContext): Promise<number> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    const handle = client.workflow.getHandle(campaign);
+    const handle = campaignHandle(client, campaign);
     const existing = await handle.describe().catch((e: Error) => {
       if (e.name === 'WorkflowNotFoundError') return undefined;
       throw e;

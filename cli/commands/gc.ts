@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action } from '../context';
 import { addConnectionOptions } from '../connection';
-import { campaignHandle } from '../campaign-ops';
+import { describeCampaign } from '../../client/campaigns';
 import { usageError } from '../errors';
 import { storeRoot } from './worker';
 import type { PrunableStore } from '../../client/gc';
@@ -23,7 +23,7 @@ export function registerGc(program: Command): void {
         throw usageError(`--keep: ${(e as Error).message}`);
       }
       const client = await ctx.client();
-      await campaignHandle(client, campaign);
+      await describeCampaign(client, campaign);
       const { openStore } = await import('../../store/open');
       // Both backends (a directory, s3://) can prune.
       const store = openStore(storeRoot(ctx.opts.store)) as ReturnType<typeof openStore> & PrunableStore;

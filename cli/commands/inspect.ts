@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ArtifactRef } from '../../schemas/artifacts';
 import { action } from '../context';
 import { addConnectionOptions } from '../connection';
-import { campaignHandle } from '../campaign-ops';
+import { describeCampaign } from '../../client/campaigns';
 import { auditToRows } from '../audit';
 import { auditCampaign } from '../../client/audit';
 import { formatTable } from '../output';
@@ -26,7 +26,7 @@ export function registerInspect(program: Command): void {
     .option('--json', 'print the full audit as JSON (refs, seeds, hyper-parameters, attempt journal, control events)')
     .action(action(async (ctx, campaign: string) => {
       const client = await ctx.client();
-      await campaignHandle(client, campaign);
+      await describeCampaign(client, campaign);
       const audit = await auditCampaign(client, openStore(storeRoot(ctx.opts.store)), campaign);
       const rows = auditToRows(audit);
       ctx.out.result(audit, () => formatTable(
@@ -48,7 +48,7 @@ export function registerInspect(program: Command): void {
       if (!Number.isInteger(k) || k < 0) throw usageError(`--from-iteration must be a non-negative integer, got ${String(ctx.opts.fromIteration)}`);
       if (ctx.opts.id !== undefined) checkCampaignId(ctx.opts.id, '--id');
       const client = await ctx.client();
-      await campaignHandle(client, campaign);
+      await describeCampaign(client, campaign);
       let started;
       try {
         started = await forkCampaign(client, { campaign, iteration: k, sets: ctx.opts.set as string[], newCampaign: ctx.opts.id as string | undefined });

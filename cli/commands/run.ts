@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { action } from '../context';
 import { addConnectionOptions } from '../connection';
 import { collect, loadSpec } from '../spec-input';
-import { campaignTaskQueue } from '../campaign-ops';
+import { campaignTaskQueue } from '../../client/campaigns';
 import { startCampaign } from '../../client/campaigns';
 import { watchCampaign } from '../watch';
 import { formatIterationTable } from '../iteration-table';

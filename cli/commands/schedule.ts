@@ -3,7 +3,7 @@ import { action } from '../context';
 import { addConnectionOptions } from '../connection';
 import { formatTable } from '../output';
 import { collect, loadSpec } from '../spec-input';
-import { CAMPAIGN_WORKFLOW, campaignTaskQueue } from '../campaign-ops';
+import { CAMPAIGN_WORKFLOW, campaignTaskQueue } from '../../client/campaigns';
 import { notFoundError, oneLine, usageError } from '../errors';
 import { checkCampaignId } from '../../schemas/campaign-id';
 

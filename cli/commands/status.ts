@@ -4,9 +4,8 @@ import type { CampaignStatus } from '../../workflows/types';
 import type { CampaignSummary } from '../../schemas/results';
 import { action } from '../context';
 import { addConnectionOptions } from '../connection';
-import { campaignHandle, isRunning } from '../campaign-ops';
+import { campaignResult, campaignStatus, describeCampaign, isRunning } from '../../client/campaigns';
 import { formatIterationTable } from '../iteration-table';
-import { iterationDetail } from '../watch';
 import { ALGORITHM, ITERATION, STATUS } from '../../workflows/search-attributes';
 import { waitingRewardRequests, type WaitingRewardRequest } from '../../client/reward-requests';
 
@@ -26,24 +25,21 @@ export interface StatusReport {
 
 const QUERY_DEADLINE_MS = 5000;
 
-export async function campaignStatus(client: Client, campaign: string): Promise<StatusReport> {
-  const { handle, info } = await campaignHandle(client, campaign);
+export async function statusReport(client: Client, campaign: string): Promise<StatusReport> {
+  const info = await describeCampaign(client, campaign);
   const report: StatusReport = { campaign, workflowStatus: info.status.name.toLowerCase() };
   if (isRunning(info)) {
     const waiting = await waitingRewardRequests(client, campaign);
     if (waiting.length) report.waiting = waiting;
     try {
-      // A query needs a worker; without one it would wait for a long server timeout.
-      const status = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<CampaignStatus>('status'));
-      // While an iteration runs, its child workflow knows the step and the sampling shards.
-      report.status = (status.step as string) === 'iteration' ? { ...status, ...(await iterationDetail(client, status)) } : status;
+      report.status = await campaignStatus(client, campaign, { deadlineMs: QUERY_DEADLINE_MS });
     } catch (e) {
       const sa = info.typedSearchAttributes;
       report.note = `no worker answered the status query (${(e as Error).message.split('\n')[0]}); last recorded: `
         + `status ${sa.get(STATUS) ?? '?'}, algorithm ${sa.get(ALGORITHM) ?? '?'}, iteration ${sa.get(ITERATION) ?? '?'}. Start one with \`prefloop worker\`.`;
     }
   } else if (info.status.name === 'COMPLETED') {
-    report.summary = await handle.result();
+    report.summary = await campaignResult(client, campaign);
   }
   return report;
 }
@@ -80,7 +76,7 @@ export function registerStatus(program: Command): void {
     .description('show where a campaign is (iteration, step, best so far) or, once finished, its result')
     .option('--json', 'print JSON')
     .action(action(async (ctx, campaign: string) => {
-      const report = await campaignStatus(await ctx.client(), campaign);
+      const report = await statusReport(await ctx.client(), campaign);
       ctx.out.result(report, () => formatStatus(report));
     }));
 }

@@ -6,23 +6,6 @@ import { stateDir } from '../local-server';
 import { unreachableError, usageError } from '../errors';
 import { quietTemporalRuntime } from '../runtime-logging';
 
-/** `--slots 2` (inference and training, e.g. one per GPU) or `--slots inference=2,training=1,cpu=8`. */
-export function parseSlotsOption(value: string | undefined): Record<string, number> {
-  if (value === undefined) return {};
-  if (/^\d+$/.test(value)) {
-    const n = Number(value);
-    if (n < 1) throw usageError(`--slots must be >= 1, got ${value}`);
-    return { inference: n, training: n };
-  }
-  const out: Record<string, number> = {};
-  for (const part of value.split(',')) {
-    const m = /^(inference|training|cpu)=(\d+)$/.exec(part.trim());
-    if (!m || Number(m[2]) < 1) throw usageError(`--slots entry "${part}" is not N or queue=N (queue: inference, training, cpu; N >= 1)`);
-    out[m[1]] = Number(m[2]);
-  }
-  return out;
-}
-
 /** `30s`, `10m`, `2h`, `1d` in milliseconds; undefined when the option is absent. */
 export function parseDurationOption(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -45,16 +28,19 @@ export function registerWorker(program: Command): void {
     .option('--store <dir|s3://bucket/prefix>', 'artifact store shared by all workers [env PREFLOOP_STORE, default .prefloop/store]')
     .option('--identity <name>', 'worker identity shown in the Temporal UI')
     .option('--give-up-after <duration>', 'exit (code 4) once the server has been unreachable this long, e.g. 10m or 2h [default: never; the worker waits and reconnects]')
+    .option('--bundle <file>', 'a prebuilt workflow bundle (bundleWorkflowCode\'s code) instead of bundling prefloop\'s workflows at start')
     .action(action(async (ctx) => {
-      const { parseServe } = await import('../../workers/run');
+      const { parseServe, parseSlots } = await import('../../workers/run');
       const { superviseWorkers, ServerUnreachableError } = await import('../../workers/resilient');
-      let serve;
-      try {
-        serve = parseServe(ctx.opts.queues as string);
-      } catch (e) {
-        throw usageError(`--queues: ${(e as Error).message}`);
-      }
-      const slots = parseSlotsOption(ctx.opts.slots as string | undefined);
+      const usage = <T>(flag: string, parse: () => T): T => {
+        try {
+          return parse();
+        } catch (e) {
+          throw usageError(`${flag}: ${(e as Error).message}`);
+        }
+      };
+      const serve = usage('--queues', () => parseServe(ctx.opts.queues as string));
+      const slots = usage('--slots', () => parseSlots(ctx.opts.slots as string | undefined));
       const giveUpAfterMs = parseDurationOption('--give-up-after', ctx.opts.giveUpAfter as string | undefined);
       const conn = ctx.connection();
       await quietTemporalRuntime();
@@ -65,10 +51,15 @@ export function registerWorker(program: Command): void {
         serve,
         slots,
         identity: ctx.opts.identity as string | undefined,
+        workflowBundle: ctx.opts.bundle ? { codePath: path.resolve(ctx.opts.bundle as string) } : undefined,
       }, {
         giveUpAfterMs,
         log: (line) => ctx.out.info(`prefloop worker: ${line}`),
-        onPolling: (workers) => ctx.out.info(`prefloop worker on ${conn.address} (${conn.namespace}) serving ${workers.workers.map((w) => w.options.taskQueue).join(', ')}; store ${store}; Ctrl-C stops`),
+        onPolling: (workers) => {
+          ctx.out.info(`prefloop worker on ${conn.address} (${conn.namespace}) serving ${workers.workers.map((w) => w.options.taskQueue).join(', ')}; store ${store}; Ctrl-C stops`);
+          // Tells a parent process that forked this one (the test harness, benchmarks) that the workers poll.
+          process.send?.({ ready: true });
+        },
       });
       const stop = () => { void supervised.stop(); };
       process.once('SIGINT', stop);

@@ -5,14 +5,13 @@
  */
 import { createHash } from 'crypto';
 import { gradients } from './autodiff';
-import { AttrValue, ElemType, encodeModel, NodeData, TensorData, ValueInfoData } from './proto';
+import type { AttrValue, TensorData } from './proto';
+import { ELEM, encodeValues, serializeGraph, type ConstValues } from './serialize';
 import { broadcastShapes, Dim, DType, fmtShape, invertPerm, isFloat, isUnknown, normAxes, normAxis, numel } from './shape';
 
 export type { Dim, DType } from './shape';
+export { DEFAULT_OPSET } from './serialize';
 export type Operand = Tensor | number;
-type ConstValues = number | number[] | Float32Array | Float64Array | BigInt64Array | Int32Array;
-
-const ELEM: Record<DType, ElemType> = { float32: ElemType.FLOAT, float64: ElemType.DOUBLE, int64: ElemType.INT64, int32: ElemType.INT32, bool: ElemType.BOOL };
 
 /**
  * ONNX Runtime 1.30 CPU kernels that lack float64; in float64 graphs these ops are decomposed into
@@ -20,11 +19,6 @@ const ELEM: Record<DType, ElemType> = { float32: ElemType.FLOAT, float64: ElemTy
  */
 export const F64_MISSING = new Set<string>(['Softplus']);
 
-/** Reduce ops whose `axes` is an attribute before opset 18 and an input from 18 on. */
-const AXES_ATTR_UNTIL_18 = new Set(['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'ReduceLogSumExp']);
-
-export const DEFAULT_OPSET = 17;
-const IR_VERSION = 8;
 
 export class Tensor {
   constructor(
@@ -61,41 +55,6 @@ const aInt = (value: number): AttrValue => ({ kind: 'int', value });
 const aInts = (value: number[]): AttrValue => ({ kind: 'ints', value });
 const aFloat = (value: number): AttrValue => ({ kind: 'float', value });
 const aStr = (value: string): AttrValue => ({ kind: 'string', value });
-
-function encodeValues(values: ConstValues, dtype: DType): { raw: Uint8Array; count: number; nums: number[] | null } {
-  const arr: ArrayLike<number | bigint> = typeof values === 'number' ? [values] : values;
-  const n = arr.length;
-  const width = dtype === 'bool' ? 1 : dtype === 'float32' || dtype === 'int32' ? 4 : 8;
-  const raw = new Uint8Array(n * width);
-  const dv = new DataView(raw.buffer);
-  const asNum = (v: number | bigint): number => (typeof v === 'bigint' ? Number(v) : v);
-  const nums: number[] | null = dtype === 'int64' || dtype === 'int32' ? [] : null;
-  for (let i = 0; i < n; i++) {
-    const v = arr[i];
-    switch (dtype) {
-      case 'float32':
-        dv.setFloat32(i * 4, asNum(v), true);
-        break;
-      case 'float64':
-        dv.setFloat64(i * 8, asNum(v), true);
-        break;
-      case 'int32':
-        dv.setInt32(i * 4, asNum(v), true);
-        nums!.push(asNum(v));
-        break;
-      case 'int64': {
-        const b = typeof v === 'bigint' ? v : BigInt(Math.trunc(v));
-        dv.setBigInt64(i * 8, b, true);
-        nums!.push(Number(b));
-        break;
-      }
-      case 'bool':
-        dv.setUint8(i, asNum(v) ? 1 : 0);
-        break;
-    }
-  }
-  return { raw, count: n, nums };
-}
 
 export class Graph {
   readonly tape: TapeEntry[] = [];
@@ -579,13 +538,6 @@ export class Graph {
   layerNorm(x: Tensor, scale: Tensor, bias?: Tensor | null, epsilon = 1e-5): Tensor {
     this.requireFloat('layerNorm', x, scale);
     const last = x.rank - 1;
-    if (x.dtype === 'float64' && F64_MISSING.has('LayerNormalization')) {
-      const mu = this.reduceMean(x, [last], true);
-      const xc = this.sub(x, mu);
-      const variance = this.reduceMean(this.mul(xc, xc), [last], true);
-      const y = this.mul(this.div(xc, this.sqrt(this.add(variance, epsilon))), scale);
-      return bias ? this.add(y, bias) : y;
-    }
     // In float32 the kernel's Mean / InvStdDev outputs (stash_type float32) are exactly what backward needs;
     // in float64 they would be float32, so backward recomputes them in float64 from primitives.
     const stats = x.dtype === 'float32';
@@ -911,36 +863,9 @@ export class Graph {
     return gradients(this, loss, wrt);
   }
 
+  /** The ONNX ModelProto bytes of this graph (serialize.ts). */
   toBytes(opts: { opset?: number } = {}): Uint8Array {
-    const opset = opts.opset ?? DEFAULT_OPSET;
-    if (!Number.isInteger(opset) || opset < 17 || opset > 26) throw new Error(`toBytes: opset ${opset} is unsupported; use 17..26 (LayerNormalization needs 17, ORT 1.30 accepts up to 26)`);
-    if (this.graphOutputs.length === 0) throw new Error(`toBytes: graph '${this.name}' has no outputs; call graph.output(tensor, name)`);
-    const initializers = [...this.initializers];
-    const nodes: NodeData[] = this.tape.filter((e) => !e.virtual).map((e, i) => {
-      const inputs = e.inputs.map((t) => (t ? t.name : ''));
-      while (inputs.length && inputs[inputs.length - 1] === '') inputs.pop();
-      const attrs = Object.entries(e.attrs);
-      const name = `${e.op}_n${i}`;
-      if (opset >= 18 && AXES_ATTR_UNTIL_18.has(e.op)) {
-        const axes = attrs.find(([k]) => k === 'axes');
-        if (axes) {
-          const values = axes[1].value as number[];
-          const { raw } = encodeValues(values, 'int64');
-          initializers.push({ name: `${name}_axes`, elemType: ElemType.INT64, dims: [values.length], raw });
-          inputs.push(`${name}_axes`);
-          attrs.splice(attrs.indexOf(axes), 1);
-        }
-      }
-      return { name, opType: e.op, domain: e.domain, inputs, outputs: e.outputs.map((o) => o.name), attrs };
-    });
-    const vi = (t: Tensor): ValueInfoData => ({ name: t.name, elemType: ELEM[t.dtype], dims: t.shape.map((d) => (isUnknown(d) ? null : d)) });
-    return encodeModel({
-      irVersion: IR_VERSION,
-      opset,
-      producerName: 'prefloop',
-      producerVersion: '0.1.0',
-      graph: { name: this.name, nodes, initializers, inputs: this.graphInputs.map(vi), outputs: this.graphOutputs.map(vi) },
-    });
+    return serializeGraph({ name: this.name, tape: this.tape, inputs: this.graphInputs, outputs: this.graphOutputs, initializers: this.initializers }, opts);
   }
 
   /** sha256 (hex) of the serialized model: equal for equal constructions. */

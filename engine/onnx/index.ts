@@ -18,8 +18,9 @@
  *   gradient, so declare such dims as the literal 1.
  * - float64: ORT CPU lacks float64 kernels for a few ops (F64_MISSING in graph.ts); in float64 graphs those
  *   ops are composed of primitives, so gradient checks run in float64 everywhere.
- * - Serialization: proto.ts is a small deterministic protobuf encoder (ModelProto, IR 8, opset 17 default);
- *   hash() is the sha256 of those bytes, so equal constructions hash equally.
+ * - Serialization: serialize.ts turns a Graph into ModelProto bytes (IR 8, opset 17 default, the opset-18 rewrite)
+ *   through proto.ts, a small deterministic protobuf encoder; hash() is the sha256 of those bytes, so equal
+ *   constructions hash equally.
  */
 export { Graph, Tensor, DEFAULT_OPSET, F64_MISSING } from './graph';
 export type { Backward, Operand, TapeEntry } from './graph';

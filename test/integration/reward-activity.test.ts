@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/common';
 import { startCampaign } from '../../client';
-import { campaignStatus, formatStatus } from '../../cli/commands/status';
+import { formatStatus, statusReport } from '../../cli/commands/status';
 import { CampaignSpecSchema, type CampaignSpecInput } from '../../schemas/campaign';
 import { LocalArtifactStore } from '../../store/local';
 import { taskFromSpec } from '../../engine/tasks';
@@ -133,13 +133,13 @@ test('a reward worker that starts late: the status says the campaign waits for w
   const deadline = Date.now() + 60_000;
   while (!/waiting for a worker/.test(text) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
-    text = formatStatus(await campaignStatus(temporal.client, 'activity-late'));
+    text = formatStatus(await statusReport(temporal.client, 'activity-late'));
   }
   expect(text).toMatch(/waiting for a worker on task queue 'judge-late' \(reward activity 'reward', scheduled .*\): start the reward worker on that queue/);
   await nodeWorker('judge-late');
   const summary = await handle.result();
   expect(summary.iterations).toHaveLength(1);
-  expect((await campaignStatus(temporal.client, 'activity-late')).waiting).toBeUndefined();
+  expect((await statusReport(temporal.client, 'activity-late')).waiting).toBeUndefined();
 });
 
 test('no worker on the queue: the campaign fails after scheduleToStartTimeout, naming the queue', async () => {

@@ -8,8 +8,7 @@ import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { CLI_NOT_FOUND_HELP, findTemporalCli, freePort, startDevServer, type DevServer } from '../../workers/dev-server';
 import { ensureSearchAttributes } from '../../client/search-attributes';
-import { parseServe } from '../../workers/run';
-import { parseSlots } from '../../workers/main';
+import { parseServe, parseSlots } from '../../workers/run';
 import { PayloadSizeGuard } from '../../workers/data-converter';
 
 describe('findTemporalCli', () => {
@@ -49,6 +48,7 @@ describe('queues and slots', () => {
   });
   test('slots per queue', () => {
     expect(parseSlots('inference=2,training=1')).toEqual({ inference: 2, training: 1 });
+    expect(parseSlots('2')).toEqual({ inference: 2, training: 2 });
     expect(() => parseSlots('inference=0')).toThrow(/bad --slots entry 'inference=0'/);
     expect(() => parseSlots('gpu=1')).toThrow(/queue one of inference, training, cpu/);
   });

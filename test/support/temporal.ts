@@ -56,7 +56,7 @@ export interface TemporalHarness {
   readonly storeRoot: string;
   /** Workers in this process, running; stopped by teardown. */
   startWorkers(settings?: Partial<WorkerSettings>): Promise<PrefloopWorkers>;
-  /** A worker process (workers/main.ts) serving every queue; resolves once it polls. */
+  /** A worker process (`prefloop worker`) serving every queue; resolves once it polls. */
   spawnWorker(args?: { serve?: string; identity?: string; storeRoot?: string; env?: NodeJS.ProcessEnv }): Promise<ChildWorker>;
   /** Every workflow execution's history in the namespace (for replay and payload checks). */
   histories(query?: string): Promise<Array<{ workflowId: string; history: History }>>;
@@ -93,10 +93,10 @@ export async function startTemporalHarness(options: { dynamicConfig?: Record<str
     },
 
     async spawnWorker(args = {}) {
-      const child = fork(path.join(REPO, 'workers/main.ts'), [
-        '--address', server.address, '--namespace', server.namespace, '--store', args.storeRoot ?? storeRoot,
-        '--bundle', bundlePath, '--serve', args.serve ?? 'all', '--identity', args.identity ?? `child-${children.length}`,
-      ], { cwd: REPO, execArgv: ['-r', '@swc-node/register'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...args.env } });
+      const child = fork(path.join(REPO, 'bin/prefloop.js'), [
+        'worker', '--address', server.address, '--namespace', server.namespace, '--store', args.storeRoot ?? storeRoot,
+        '--bundle', bundlePath, '--queues', args.serve ?? 'all', '--identity', args.identity ?? `child-${children.length}`,
+      ], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...args.env } });
       let log = '';
       child.stdout?.on('data', (d) => { log += d; });
       child.stderr?.on('data', (d) => { log += d; });
