@@ -9,7 +9,7 @@ import { CampaignSpecSchema, type CampaignSpec } from '../schemas/campaign';
 import { SpecError } from '../schemas/spec-error';
 import { parseCampaignSpec } from '../schemas/parse';
 import { INVALID_INPUT, INVALID_SPEC, NON_RETRYABLE_ERRORS, RESOURCE_LIMIT } from '../schemas/failures';
-import type { ComputePlacement } from '../engine/steps/compute-placement';
+import type { ComputePlacement } from '../engine/runtime/compute-placement';
 import type { InputErrorName } from '../engine/errors';
 import type { StepContext } from '../engine/steps/types';
 import type { ArtifactStore } from '../store/types';

@@ -16,7 +16,7 @@ import type {
 } from '../engine/steps/types';
 import type { ArtifactStore } from '../store/types';
 import type { IterationPlan } from '../schemas/plan';
-import type { ComputePlacement } from '../engine/steps/compute-placement';
+import type { ComputePlacement } from '../engine/runtime/compute-placement';
 import { INVALID_INPUT } from '../schemas/failures';
 import { classify, formatZodIssues, parseEnvelope, runStep, specOrFailure, type StepEnvelope } from './context';
 import type { StepFunctions } from './step-functions';

@@ -8,15 +8,15 @@
  * What is timed: for the durable side, starting the workflow to its result; for the in-process side, runCampaign.
  * What is not: the one-off start (dev server, workflow bundle, workers) and one untimed warm-up campaign on each
  * side. The warm-up gives both sides the same warm process: module loading and JIT, and each side's cache of policy
- * runtimes (engine/steps/policy-runtimes.ts), which both keep across runs as a long-lived worker or a CLI process
+ * runtimes (engine/runtime/policy-runtimes.ts), which both keep across runs as a long-lived worker or a CLI process
  * running several campaigns would. Without it the durable side alone pays the start of its compute thread
  * (~0.3 s) in every run, while the in-process side's inline runtime costs ~40 ms to build.
  *
  * Compute placement: the in-process runner computes inline (on its own thread: nothing else needs the event loop).
  * The workers compute where `--compute` says, default 'worker-thread', the production default: a Temporal worker
  * must keep heartbeating and see cancellation while ORT computes (DESIGN.md rule 3). That placement costs a message
- * round trip per runtime call (weights stay resident on the thread, engine/steps/resident-weights.ts; a training
- * step's state travels in shared memory, engine/steps/policy-thread.ts), so it is part of the overhead;
+ * round trip per runtime call (weights stay resident on the thread, engine/runtime/resident-weights.ts; a training
+ * step's state travels in shared memory, engine/runtime/policy-thread.ts), so it is part of the overhead;
  * `--compute inline` measures the orchestration alone.
  *
  * Each side runs N times (default 7), alternating, so each durable run has an in-process twin measured right
@@ -44,7 +44,7 @@ import { disposeRuntimes } from '../engine/steps';
 import { LocalArtifactStore } from '../store/local';
 import { readCampaignSpecInput } from '../store/spec-file';
 import { activityExecutions, type ActivityExecution } from '../client/history';
-import { COMPUTE_PLACEMENTS, type ComputePlacement } from '../engine/steps/compute-placement';
+import { COMPUTE_PLACEMENTS, type ComputePlacement } from '../engine/runtime/compute-placement';
 import { startCampaign } from '../client/campaigns';
 import { startDevServer } from '../workers/dev-server';
 import { createPrefloopWorkers } from '../workers/run';

@@ -27,13 +27,13 @@ let runningWorkers = 0;
  * Runs one worker (`next`) and, when it is the last running one in the process, disposes the engine's cached policy
  * runtimes (their worker threads) after it stops. A no-op for the cache when the engine was never loaded.
  * `prewarm` (workers computing on 'worker-thread' with the engine's steps): start a compute thread now, while the
- * worker waits for its first task, rather than in the first step (engine/steps/policy-runtimes.ts).
+ * worker waits for its first task, rather than in the first step (engine/runtime/policy-runtimes.ts).
  */
 export async function withEngineRuntimes(next: () => Promise<void>, options: { prewarm?: boolean } = {}): Promise<void> {
   runningWorkers++;
   if (options.prewarm && engineLoaded) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('../engine/steps/policy-runtimes') as typeof import('../engine/steps/policy-runtimes')).prewarmPolicyThread();
+    (require('../engine/runtime/policy-runtimes') as typeof import('../engine/runtime/policy-runtimes')).prewarmPolicyThread();
   }
   try {
     await next();

@@ -34,7 +34,7 @@
 import { SimplePlugin } from '@temporalio/plugin';
 import { createActivities } from '../activities';
 import type { StepFunctions } from '../activities/step-functions';
-import { COMPUTE_PLACEMENTS, type ComputePlacement } from '../engine/steps/compute-placement';
+import { COMPUTE_PLACEMENTS, type ComputePlacement } from '../engine/runtime/compute-placement';
 import { ExecutionSchema } from '../schemas/campaign';
 import type { ArtifactStore } from '../store/types';
 import { prefloopDataConverter } from './data-converter';

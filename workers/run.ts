@@ -6,7 +6,7 @@
 import type { ConnectionOptions } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerOptions } from '@temporalio/worker';
-import type { ComputePlacement } from '../engine/steps/compute-placement';
+import type { ComputePlacement } from '../engine/runtime/compute-placement';
 import type { StepFunctions } from '../activities/step-functions';
 import type { ArtifactStore } from '../store/types';
 import { PrefloopPlugin, type TaskQueues } from './plugin';

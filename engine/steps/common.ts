@@ -5,7 +5,7 @@ import type { ArtifactStore } from '../../store/types';
 import type { NamedTensors, PolicyRuntime, ResolvedModelConfig } from '../model/api';
 import { taskFromSpec, type Task } from '../tasks';
 import { decodeCheckpoint, encodeCheckpoint, rngFor, streamId, type Rng } from './engine-parts';
-import { leasePolicyRuntime } from './policy-runtimes';
+import { leasePolicyRuntime } from '../runtime/policy-runtimes';
 import type { StepContext } from './types';
 import { InvalidInputError } from '../errors';
 

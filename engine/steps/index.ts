@@ -8,8 +8,8 @@ import { setup } from './setup';
 import { update } from './update';
 
 export { evaluate, filter, rank, sampleShard, setup, update };
-export { disposeRuntimes, idleRuntimeCount } from './policy-runtimes';
-export { COMPUTE_PLACEMENTS, type ComputePlacement } from './compute-placement';
+export { disposeRuntimes, idleRuntimeCount } from '../runtime/policy-runtimes';
+export { COMPUTE_PLACEMENTS, type ComputePlacement } from '../runtime/compute-placement';
 export { iterationPlan, setupPlan } from '../plans/plan';
 export { checkedIterationPlan } from './feasibility';
 export type * from './types';

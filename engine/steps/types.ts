@@ -7,7 +7,7 @@ import type { CampaignSpec } from '../../schemas/campaign';
 import type { ArtifactRef } from '../../schemas/artifacts';
 import type { EvalMetrics, TrainLog } from '../../schemas/results';
 import type { ArtifactStore } from '../../store/types';
-import type { ComputePlacement } from './compute-placement';
+import type { ComputePlacement } from '../runtime/compute-placement';
 import type { RewardActivityCaller } from '../preference/activity-reward';
 
 export interface StepContext {

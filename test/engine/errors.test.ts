@@ -14,7 +14,7 @@ import { initPolicy, validateConfig } from '../../engine/model/gpt';
 import { assertLossName } from '../../engine/model/losses';
 import { checkTensors } from '../../engine/model/validate';
 import { iterationPlan } from '../../engine/plans/plan';
-import { threadPolicyRuntime } from '../../engine/steps/policy-runtimes';
+import { threadPolicyRuntime } from '../../engine/runtime/policy-runtimes';
 import { DEFAULT_RUNTIME } from '../../engine/runtime/sessions';
 import { ProviderUnavailableError, resolvedProvider } from '../../engine/runtime/sessions';
 import { resolvedModelConfig } from '../../engine/steps/common';

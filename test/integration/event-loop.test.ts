@@ -8,7 +8,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startCampaign } from '../../client/campaigns';
-import type { ComputePlacement } from '../../engine/steps/compute-placement';
+import type { ComputePlacement } from '../../engine/runtime/compute-placement';
 import type { StepFunctions } from '../../activities/step-functions';
 import { idleRuntimeCount } from '../../engine/steps';
 import { engineSteps } from '../../workers/engine-steps';

@@ -1,5 +1,5 @@
 import { hostRewardRuntime } from '../../../engine/runtime/hosted';
-import { threadPolicyRuntime } from '../../../engine/steps/policy-runtimes';
+import { threadPolicyRuntime } from '../../../engine/runtime/policy-runtimes';
 import { createPolicyRuntime } from '../../../engine/model/runtime';
 import { initPolicy, initRewardModel } from '../../../engine/model/gpt';
 import type { ResolvedModelConfig, TrainState } from '../../../engine/model/api';

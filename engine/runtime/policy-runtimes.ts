@@ -13,9 +13,9 @@
  */
 import * as path from 'node:path';
 import type { PolicyRuntime, ResolvedModelConfig, RuntimeOptions } from '../model/api';
-import { hostInWorker, type Remote } from '../runtime/worker';
+import { hostInWorker, type Remote } from './worker';
 import type { ComputePlacement } from './compute-placement';
-import { createPolicy } from './engine-parts';
+import { createPolicyRuntime } from '../model/runtime';
 import type { ThreadPolicyRuntime } from './policy-thread';
 import { residentSender } from './resident-weights';
 
@@ -39,7 +39,7 @@ function poolFor(key: string): Pool {
 /** A runtime leased to one step; its dispose() returns the runtime to the cache. */
 export async function leasePolicyRuntime(config: ResolvedModelConfig, options: RuntimeOptions, placement: ComputePlacement): Promise<PolicyRuntime> {
   const pool = poolFor(JSON.stringify([placement, config, options.provider, options.fallback, options.threads]));
-  const runtime = pool.idle.pop() ?? (placement === 'worker-thread' ? await threadPolicyRuntime(config, options) : await createPolicy(config, options));
+  const runtime = pool.idle.pop() ?? (placement === 'worker-thread' ? await threadPolicyRuntime(config, options) : await createPolicyRuntime(config, options));
   let held = true;
   const live = (method: string): PolicyRuntime => {
     if (!held) throw new Error(`policy runtime ${method}() after the step gave its lease back (dispose())`);

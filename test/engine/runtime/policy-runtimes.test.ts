@@ -4,7 +4,7 @@
  */
 import { initPolicy } from '../../../engine/model/gpt';
 import type { ResolvedModelConfig, RuntimeOptions, SampleOptions, TrainState } from '../../../engine/model/api';
-import { disposeRuntimes, hasSparePolicyThread, idleRuntimeCount, leasePolicyRuntime, prewarmPolicyThread } from '../../../engine/steps/policy-runtimes';
+import { disposeRuntimes, hasSparePolicyThread, idleRuntimeCount, leasePolicyRuntime, prewarmPolicyThread } from '../../../engine/runtime/policy-runtimes';
 
 const config: ResolvedModelConfig = { vocab: 5, dModel: 16, layers: 1, heads: 2, context: 8, tiedHead: true };
 const options: RuntimeOptions = { provider: 'cpu', fallback: 'none', threads: 1 };
