@@ -100,7 +100,8 @@ test('search attributes find campaigns by algorithm, status and best J', async (
   expect(found[0]).toMatchObject({ algorithm: 'rso', status: 'completed', iteration: 2, execution: 'COMPLETED' });
   expect(found[0].bestJ).toBeCloseTo(bestJ, 12);
   const all = await listCampaigns(temporal.client);
-  expect(all.map((c) => c.campaign).sort()).toEqual(ALGORITHMS.map((a) => `alg-${a}`).sort());
+  // Other tests of this file share the server (hf-llama, fan-out): the algorithms' campaigns are the alg-* ones.
+  expect(all.map((c) => c.campaign).filter((c) => c.startsWith('alg-')).sort()).toEqual(ALGORITHMS.map((a) => `alg-${a}`).sort());
 });
 
 test('sampling shards fan out across every worker of the inference queue', async () => {
