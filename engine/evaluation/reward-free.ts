@@ -11,7 +11,7 @@
  */
 import type { EvalMetrics } from '../../schemas/results';
 import type { NamedTensors, PolicyRuntime } from '../model/api';
-import { meanAndStderr } from './sampled';
+import { meanAndStderr, samplePolicyAndInitial } from './sampled';
 
 export interface RewardFreeSamples {
   /** Reward-source scores of the policy's responses (held-out prompt x sample, flattened). */
@@ -75,19 +75,12 @@ export async function sampledRewardFreeMetrics(
 ): Promise<EvalMetrics> {
   const rows = prompts.flatMap((x) => Array.from({ length: o.samplesPerPrompt }, () => x));
   const promptIndex = prompts.flatMap((_, p) => Array.from({ length: o.samplesPerPrompt }, () => p));
-  const sampleOptions = (seed: number) => ({ temperatures: rows.map(() => 1), topK: o.topK, topP: o.topP, maxNewTokens: o.maxNewTokens, stopTokens: o.stopTokens, seed });
-  const fromPolicy = await runtime.sample(weights, rows, sampleOptions(o.seed));
-  o.checkAborted?.();
-  const fromInitial = await runtime.sample(initial, rows, sampleOptions((o.seed + 1) >>> 0));
-  o.checkAborted?.();
-  const lp = await runtime.sequenceLogprobs(weights, rows, fromPolicy);
-  o.checkAborted?.();
-  const lq = await runtime.sequenceLogprobs(initial, rows, fromPolicy);
+  const { fromPolicy, fromInitial, logRatios } = await samplePolicyAndInitial(runtime, weights, initial, rows, o);
   o.checkAborted?.();
   const policyRewards = await scorer(promptIndex, rows, fromPolicy, 'policy');
   const initialRewards = await scorer(promptIndex, rows, fromInitial, 'initial');
   return rewardFreeMetrics({
-    policyRewards, initialRewards, logRatios: Array.from(lp, (x, i) => x - lq[i]),
+    policyRewards, initialRewards, logRatios,
     responseTokens: fromPolicy.map((r) => o.responseLength(r)), responseTexts: fromPolicy.map((r) => o.render(r)),
   }, o.eta);
 }

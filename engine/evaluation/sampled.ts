@@ -21,14 +21,17 @@ export function meanAndStderr(xs: number[]): { mean: number; stderr: number } {
   return { mean, stderr: Math.sqrt(variance / n) };
 }
 
-export async function sampledMetrics(
-  runtime: PolicyRuntime, weights: NamedTensors, initial: NamedTensors, task: Task, prompts: number[][], o: SampledOptions,
-): Promise<EvalMetrics> {
-  const rows = prompts.flatMap((x) => Array.from({ length: o.samplesPerPrompt }, () => x));
+/**
+ * The policy and pi0 each answer `rows` at temperature 1, on different streams (the same stream would make them agree
+ * whenever they are equal); `logRatios` are log pi(a|x) - log pi0(a|x) of the policy's answers, KL's estimator.
+ */
+export async function samplePolicyAndInitial(
+  runtime: PolicyRuntime, weights: NamedTensors, initial: NamedTensors, rows: number[][],
+  o: { seed: number; topK: number; topP: number; maxNewTokens: number; stopTokens: number[]; checkAborted?: () => void },
+): Promise<{ fromPolicy: number[][]; fromInitial: number[][]; logRatios: number[] }> {
   const sampleOptions = (seed: number) => ({
-    temperatures: rows.map(() => 1), topK: o.topK, topP: o.topP, maxNewTokens: task.maxNewTokens, stopTokens: task.stopTokens, seed,
+    temperatures: rows.map(() => 1), topK: o.topK, topP: o.topP, maxNewTokens: o.maxNewTokens, stopTokens: o.stopTokens, seed,
   });
-  // Different streams for the policy and pi0: the same stream would make them agree whenever they are equal.
   const fromPolicy = await runtime.sample(weights, rows, sampleOptions(o.seed));
   o.checkAborted?.();
   const fromInitial = await runtime.sample(initial, rows, sampleOptions((o.seed + 1) >>> 0));
@@ -36,8 +39,17 @@ export async function sampledMetrics(
   const lp = await runtime.sequenceLogprobs(weights, rows, fromPolicy);
   o.checkAborted?.();
   const lq = await runtime.sequenceLogprobs(initial, rows, fromPolicy);
-  const ratios = Array.from(lp, (x, i) => x - lq[i]);
-  const kl = meanAndStderr(ratios);
+  return { fromPolicy, fromInitial, logRatios: Array.from(lp, (x, i) => x - lq[i]) };
+}
+
+export async function sampledMetrics(
+  runtime: PolicyRuntime, weights: NamedTensors, initial: NamedTensors, task: Task, prompts: number[][], o: SampledOptions,
+): Promise<EvalMetrics> {
+  const rows = prompts.flatMap((x) => Array.from({ length: o.samplesPerPrompt }, () => x));
+  const { fromPolicy, fromInitial, logRatios } = await samplePolicyAndInitial(
+    runtime, weights, initial, rows, { ...o, maxNewTokens: task.maxNewTokens, stopTokens: task.stopTokens },
+  );
+  const kl = meanAndStderr(logRatios);
   const rewards = rows.map((x, i) => task.gold(x, fromPolicy[i]));
   const initialRewards = rows.map((x, i) => task.gold(x, fromInitial[i]));
   const reward = rewards.reduce((a, b) => a + b, 0) / rows.length;
