@@ -2,7 +2,7 @@
  * The in-process runner: a whole campaign, step by step, with the same plans, step functions and wiring
  * (schemas/iteration-wiring.ts) the Temporal workflows use, in the order the workflow runs them. Used by tests and the fidelity benchmark.
  */
-import { MEDIA_TYPES, type ArtifactRef } from '../../schemas/artifacts';
+import type { ArtifactRef } from '../../schemas/artifacts';
 import type { CampaignSpec, CampaignSpecInput } from '../../schemas/campaign';
 import { parseCampaignSpec } from '../../schemas/parse';
 import type { CampaignSummary, IterationRecord } from '../../schemas/results';
@@ -14,6 +14,7 @@ import { evaluate, filter, rank, sampleShard, setup, update } from '../steps';
 import type { StepContext } from '../steps/types';
 import { InvalidInputError } from '../errors';
 import { ACTIVITY_NEEDS_WORKERS } from '../preference/activity-reward';
+import { checkSameSpec } from './same-spec';
 
 export interface RunOptions {
   store: ArtifactStore;
@@ -25,23 +26,6 @@ export interface RunOptions {
   progress?: (cursor: unknown) => void;
   resumeFrom?: unknown;
   signal?: AbortSignal;
-}
-
-/**
- * Steps return finished outputs found in the store, so re-running a campaign id with a different spec would
- * silently mix the two. The runner records the spec at the first run and refuses a different one.
- */
-async function checkSameSpec(store: ArtifactStore, campaign: string, spec: CampaignSpec): Promise<void> {
-  const key = { campaign, iteration: 0, step: 'setup', name: 'spec.json' };
-  const text = JSON.stringify(spec);
-  const found = await store.find(key);
-  if (found) {
-    if (new TextDecoder().decode(await store.get(found)) !== text) {
-      throw new InvalidInputError(`campaign '${campaign}' already exists in ${store.root} with a different spec; give this run another campaign name (spec.name or options.campaign)`);
-    }
-    return;
-  }
-  await store.put(key, new TextEncoder().encode(text), MEDIA_TYPES.json);
 }
 
 export async function runCampaign(specInput: CampaignSpec | CampaignSpecInput, options: RunOptions): Promise<CampaignSummary> {
