@@ -89,4 +89,36 @@ describe('chooseToken', () => {
     expect(() => chooseToken(logits, { temperature: 1, topK: 0, topP: 0 }, r)).toThrow(/topP/);
     expect(() => chooseToken(logits, { temperature: 1, topK: 1.5, topP: 1 }, r)).toThrow(/topK/);
   });
+
+  it('a large row with ties and masked ids gives the same distribution as sorting the whole row', () => {
+    // The reference is the definition: sort every candidate (logit descending, id ascending), keep the top k, then
+    // the shortest prefix whose mass reaches p, renormalise.
+    const reference = (row: Float32Array, o: { temperature: number; topK: number; topP: number }): Float64Array => {
+      const order = Array.from(row.keys()).filter((i) => row[i] !== -Infinity).sort((a, b) => row[b] - row[a] || a - b);
+      const keep = order.slice(0, o.topK > 0 ? o.topK : order.length);
+      const w = keep.map((i) => Math.exp((row[i] - row[order[0]]) / o.temperature));
+      const total = w.reduce((a, b) => a + b, 0);
+      let n = keep.length;
+      if (o.topP < 1) {
+        let cum = 0;
+        n = keep.findIndex((_, j) => (cum += w[j] / total) >= o.topP) + 1 || keep.length;
+      }
+      const z = w.slice(0, n).reduce((a, b) => a + b, 0);
+      const out = new Float64Array(row.length);
+      for (let j = 0; j < n; j++) out[keep[j]] = w[j] / z;
+      return out;
+    };
+    const r = rngFor(3, 0);
+    // Logits on a coarse grid so that many tie; every 7th id masked.
+    const row = Float32Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? -Infinity : Math.round((r.next() - 0.5) * 40) / 4));
+    for (const o of [
+      { temperature: 1, topK: 0, topP: 1 }, { temperature: 0.7, topK: 50, topP: 1 }, { temperature: 1, topK: 0, topP: 0.9 },
+      { temperature: 1.3, topK: 200, topP: 0.5 }, { temperature: 1, topK: 10000, topP: 0.95 }, { temperature: 0.5, topK: 0, topP: 0.01 },
+    ]) {
+      const got = filteredProbabilities(row, o);
+      const want = reference(row, o);
+      expect(Array.from(got, (p) => p > 0)).toEqual(Array.from(want, (p) => p > 0));
+      for (let i = 0; i < row.length; i++) expect(got[i]).toBeCloseTo(want[i], 12);
+    }
+  });
 });
