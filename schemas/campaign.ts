@@ -71,9 +71,9 @@ export const TaskSchema = z.discriminatedUnion('name', [
     sft: SftSchema.prefault({}).describe('How pi0 is trained.'),
   }),
   z.strictObject({
-    name: z.literal('files').describe('Your own prompts, in TRL\'s prompt-only format: JSONL rows {"prompt": "..."} or {"prompt": [{"role": "user", "content": "..."}]} (conversations go through the policy\'s chat template). Needs policy.source hf (pi0 is that model) and reward.source onnx or activity (there is no gold reward).'),
-    prompts: filePath.describe('Training prompts (JSONL), under the store root; a prompt longer than the context minus sampling.maxNewTokens is skipped and counted.'),
-    evalPrompts: filePath.describe('Held-out evaluation prompts (JSONL), under the store root.'),
+    name: z.literal('files').describe('Your own prompts, in TRL\'s prompt-only format: JSONL or Parquet rows {"prompt": "..."} or {"prompt": [{"role": "user", "content": "..."}]} (conversations go through the policy\'s chat template). Needs policy.source hf (pi0 is that model) and reward.source onnx or activity (there is no gold reward).'),
+    prompts: filePath.describe('Training prompts (.jsonl or .parquet), under the store root; a prompt longer than the context minus sampling.maxNewTokens is skipped and counted.'),
+    evalPrompts: filePath.describe('Held-out evaluation prompts (.jsonl or .parquet), under the store root.'),
   }),
 ]);
 

@@ -3,7 +3,6 @@
  * Parquet (the format Hugging Face datasets are stored in). Each row keeps where it came from (`where`: "file:line"
  * for JSONL, "file row N" for Parquet), so every later error can point at it.
  */
-import * as fsSync from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidInputError } from '../errors';
@@ -52,27 +51,6 @@ export async function readDataRows(file: string, field: string): Promise<DataRow
   if (ext === '.jsonl' || ext === '.ndjson') rows = parseJsonlRows(bytes.toString('utf8'), file);
   else if (ext === '.parquet') rows = (await readParquetObjects(bytes, file)).map((value, i) => ({ where: `${file} row ${i + 1}`, value }));
   else throw new InvalidInputError(`${field}: '${file}' has extension '${ext}'; use ${DATA_FORMATS}`);
-  if (rows.length === 0) throw new InvalidInputError(`${field}: '${file}' has no rows; it needs at least one`);
-  return rows;
-}
-
-/**
- * The synchronous reader tasks use (they are built synchronously from a spec): JSONL only, since the Parquet reader
- * is asynchronous; a Parquet file is refused with the one-line conversion.
- */
-export function readJsonlRowsSync(file: string, field: string): DataRow[] {
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.parquet') {
-    throw new InvalidInputError(`${field}: '${file}' is Parquet; a campaign's prompt files are JSONL for now: convert it with python -c "import pandas as p; p.read_parquet('${path.basename(file)}').to_json('${path.basename(file, ext)}.jsonl', orient='records', lines=True, force_ascii=False)"`);
-  }
-  if (ext !== '.jsonl' && ext !== '.ndjson') throw new InvalidInputError(`${field}: '${file}' has extension '${ext}'; use .jsonl (one JSON object per line)`);
-  let text: string;
-  try {
-    text = fsSync.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InvalidInputError(`${field}: cannot read '${file}' (${(e as Error).message})`);
-  }
-  const rows = parseJsonlRows(text, file);
   if (rows.length === 0) throw new InvalidInputError(`${field}: '${file}' has no rows; it needs at least one`);
   return rows;
 }

@@ -5,7 +5,7 @@
  * named after the spec field, that no retry can fix.
  */
 import * as fs from 'node:fs';
-import { resolveUserPath, resolveUserPathSync } from '../../store/confine';
+import { resolveUserPath } from '../../store/confine';
 import { InvalidInputError } from '../errors';
 
 export async function resolveUserFile(root: string, field: string, p: string): Promise<string> {
@@ -20,19 +20,6 @@ export async function resolveUserFile(root: string, field: string, p: string): P
 /** resolveUserFile, and the file must exist; `what` says what belongs there (the message's fix). */
 export async function requireUserFile(root: string, field: string, p: string, what: string): Promise<string> {
   const file = await resolveUserFile(root, field, p);
-  if (!fs.existsSync(file)) throw new InvalidInputError(`${field}: file '${p}' does not exist (looked at ${file}); put ${what} under the store root and give its path relative to the root`);
-  return file;
-}
-
-/** requireUserFile for the synchronous callers (tasks are built synchronously from a spec). */
-export function requireUserFileSync(root: string, field: string, p: string, what: string): string {
-  let file: string;
-  try {
-    file = resolveUserPathSync(root, p);
-  } catch (e) {
-    if ((e as Error).name !== 'PathEscapeError') throw e;
-    throw new InvalidInputError(`${field}: ${(e as Error).message}; put the file under the store root (e.g. <store root>/inputs/prompts.jsonl) and write it in the spec relative to the root (inputs/prompts.jsonl)`);
-  }
   if (!fs.existsSync(file)) throw new InvalidInputError(`${field}: file '${p}' does not exist (looked at ${file}); put ${what} under the store root and give its path relative to the root`);
   return file;
 }

@@ -3,7 +3,7 @@ import { MEDIA_TYPES, type ArtifactKey, type ArtifactRef, type StepFolder } from
 import type { CampaignSpec } from '../../schemas/campaign';
 import type { ArtifactStore } from '../../store/types';
 import type { NamedTensors, PolicyRuntime, ResolvedModelConfig } from '../model/api';
-import { taskFromSpec, type Task } from '../tasks';
+import { loadTask, type Task } from '../tasks';
 import { decodeCheckpoint, encodeCheckpoint, rngFor, streamId, type Rng } from './engine-parts';
 import { leasePolicyRuntime } from '../runtime/policy-runtimes';
 import type { StepContext } from './types';
@@ -47,7 +47,7 @@ export async function readRows<T>(store: ArtifactStore, refs: ArtifactRef[]): Pr
 export function resolvedModelConfig(spec: CampaignSpec, task: Task): ResolvedModelConfig {
   if (spec.policy.source === 'hf') {
     // The task was re-tokenized for the model (tasks/hf-text.ts) and carries its config; length checks happen per call.
-    if (!task.model) throw new Error('internal: policy.source hf needs the task built for the model (taskFromSpec with the store root)');
+    if (!task.model) throw new Error('internal: policy.source hf needs the task built for the model (loadTask with the store root)');
     const longest = Math.max(...task.trainPrompts.concat(task.evalPrompts).map((p) => p.length));
     if (longest + task.maxNewTokens > task.model.context) {
       throw new InvalidInputError(`sampling.maxNewTokens: the longest prompt (${longest} tokens) + ${task.maxNewTokens} new tokens exceeds the model's context of ${task.model.context} (${task.model.contextSource}); lower sampling.maxNewTokens`);
@@ -65,8 +65,8 @@ export function resolvedModelConfig(spec: CampaignSpec, task: Task): ResolvedMod
   return { vocab: task.vocab, dModel: m.dModel, layers: m.layers, heads: m.heads, context: m.context, tiedHead: m.tiedHead };
 }
 
-export function taskOf(ctx: StepContext): Task {
-  return taskFromSpec(ctx.spec, ctx.store.root);
+export function taskOf(ctx: StepContext): Promise<Task> {
+  return loadTask(ctx.spec, ctx.store.root);
 }
 
 /**
@@ -74,7 +74,7 @@ export function taskOf(ctx: StepContext): Task {
  * for the call and given back after it, however it ends (see policy-runtimes.ts). ctx.compute says on which thread.
  */
 export async function withPolicyRuntime<T>(ctx: StepContext, fn: (runtime: PolicyRuntime) => Promise<T>): Promise<T> {
-  const config = resolvedModelConfig(ctx.spec, taskOf(ctx));
+  const config = resolvedModelConfig(ctx.spec, await taskOf(ctx));
   const { provider, fallback, threads } = ctx.spec.execution;
   const runtime = await leasePolicyRuntime(config, { provider, fallback, threads }, ctx.compute ?? 'inline');
   try {

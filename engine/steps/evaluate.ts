@@ -30,7 +30,7 @@ export async function evaluate(ctx: StepContext, input: EvaluateInput): Promise<
   const key = keyOf(ctx, 'evaluate', `eval-${input.checkpoint.sha256.slice(0, 16)}-${input.pi0.sha256.slice(0, 16)}.json`);
   const done = await findOutput<EvalMetrics>(ctx.store, key);
   if (done) return done;
-  const task = taskOf(ctx);
+  const task = await taskOf(ctx);
   const initial = await loadWeights(ctx.store, input.pi0);
   const weights = input.checkpoint.sha256 === input.pi0.sha256 ? initial : await loadWeights(ctx.store, input.checkpoint);
   const { evaluation, sampling } = ctx.spec;

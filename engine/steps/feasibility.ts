@@ -14,7 +14,7 @@ import type { CampaignSpec } from '../../schemas/campaign';
 import { iterationPlan } from '../plans/plan';
 import { rewardSourceFor } from '../preference/sources';
 import { resolvedProvider } from '../runtime/sessions';
-import { taskFromSpec } from '../tasks';
+import { loadTask } from '../tasks';
 import { InvalidInputError } from '../errors';
 import { requireUserFile } from '../preference/user-file';
 import { resolvedModelConfig } from './common';
@@ -41,7 +41,7 @@ export async function checkFeasible(spec: CampaignSpec, storeRoot?: string): Pro
   }
   // Sizes first: building the task's prompt pools or the policy is itself what an oversized spec cannot afford.
   checkResources(spec, { storeRoot });
-  const task = taskFromSpec(spec, storeRoot);
+  const task = await loadTask(spec, storeRoot);
   if (spec.policy.source === 'hf') checkHfPolicy(spec, storeRoot);
   const source = rewardSourceFor(spec.reward.source);
   if (storeRoot !== undefined) await source.checkFiles?.(storeRoot);

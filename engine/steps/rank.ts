@@ -26,7 +26,7 @@ export async function rank(ctx: StepContext, input: RankInput): Promise<RankOutp
   const outputKey = keyOf(ctx, 'rank', 'output.json');
   const done = await findOutput<RankOutput>(ctx.store, outputKey);
   if (done) return done;
-  const task = taskOf(ctx);
+  const task = await taskOf(ctx);
   const { stage } = stepPlan(ctx.spec, ctx.iteration);
   const groups = groupByPrompt(await readRows<Sample>(ctx.store, input.samples));
   const lambda = ctx.spec.reward.lengthPenalty;

@@ -35,7 +35,7 @@ export async function sampleShard(ctx: StepContext, input: SampleShardInput): Pr
   const slice = Array.from({ length: plan.prompts.count }, (_, i) => pool[(plan.prompts.offset + i) % pool.length]);
   const per = Math.ceil(slice.length / shards);
   const mine = slice.slice(shard * per, (shard + 1) * per);
-  const task = taskOf(ctx);
+  const task = await taskOf(ctx);
   const weights = await loadWeights(ctx.store, input.policy);
   const role: Sample['sampler'] = sampler.policy === 'current' ? 'policy' : 'initial';
   const sourceIteration = role === 'initial' ? 0 : Math.max(0, ctx.iteration - 1);

@@ -27,7 +27,7 @@ export const TASK_CACHE_CAMPAIGN = 'task-cache';
 
 async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
   const { spec } = ctx;
-  const task = taskOf(ctx);
+  const task = await taskOf(ctx);
   const config = resolvedModelConfig(spec, task);
   // A files task has no base distribution: its pi0 is the given model (importHfPolicy), never trained here.
   if (spec.task.name === 'files') throw new Error('internal: a files task has no SFT pi0');
@@ -75,7 +75,7 @@ export async function setup(ctx0: StepContext): Promise<SetupOutput> {
   const outputKey = keyOf(ctx, 'setup', 'output.json');
   const done = await findOutput<SetupOutput>(ctx.store, outputKey);
   if (done) return done;
-  const task = taskOf(ctx);
+  const task = await taskOf(ctx);
   // A files task's rows also keep where each prompt came from and the prompt as written.
   const promptRows = (prompts: number[][], split: 'train' | 'eval') => prompts.map((prompt, index) => ({
     index, prompt, text: task.render(prompt), ...(task.promptSource ? { source: task.promptSource(split, index) } : {}),

@@ -59,7 +59,7 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
   const { spec, store } = ctx;
   const u = spec.update;
   const plan = stepPlan(spec, ctx.iteration);
-  const config = resolvedModelConfig(spec, taskOf(ctx));
+  const config = resolvedModelConfig(spec, await taskOf(ctx));
   const pairs = await readRows<Pair>(store, input.pairs);
   const n = pairs.length;
   const perBatch = u.batchSize * u.gradientAccumulation;

@@ -7,17 +7,19 @@
  * counted (the counts go into setup's output and its log line), since a long tail of long prompts is normal in real
  * data and truncating a prompt changes its question. A file in which no prompt fits is refused, with the longest
  * prompt that would be needed and the context.
+ *
+ * The files are JSONL or Parquet (engine/data/rows.ts). Reading is asynchronous (the Parquet reader is), so the set is
+ * loaded here before the task is built from it (tasks/index.ts loadTask); the task itself stays a plain object.
  */
 import type { PromptValue } from '../data/messages';
-import { promptRows } from '../data/prompts';
-import { readJsonlRowsSync } from '../data/rows';
+import { readPromptFile } from '../data/prompts';
 import { InvalidInputError } from '../errors';
-import { requireUserFileSync } from '../preference/user-file';
+import { requireUserFile } from '../preference/user-file';
 import { renderPrompt, type ChatTemplate } from '../tokenizer/chat-template';
 import type { Tokenizer } from '../tokenizer/types';
 
 export interface PromptRecord {
-  /** "file:line" of the row. */
+  /** Where the row is: "file:line" (JSONL) or "file row N" (Parquet). */
   where: string;
   /** As the file gives it: what an `activity` reward worker receives. */
   prompt: PromptValue;
@@ -38,9 +40,9 @@ export interface PolicyText {
 }
 
 /** `specPath` is the spec's path (task.prompts or task.evalPrompts), read from under the store `root`. */
-export function loadPromptSet(root: string, field: string, specPath: string, policy: PolicyText): FilesPromptSet {
-  const file = requireUserFileSync(root, field, specPath, 'a JSONL file of {"prompt": ...} rows');
-  const rows = promptRows(readJsonlRowsSync(file, field), field);
+export async function loadPromptSet(root: string, field: string, specPath: string, policy: PolicyText): Promise<FilesPromptSet> {
+  const file = await requireUserFile(root, field, specPath, 'a JSONL or Parquet file of {"prompt": ...} rows');
+  const rows = await readPromptFile(file, field);
   const budget = policy.context - policy.maxNewTokens;
   if (budget < 1) throw new InvalidInputError(`sampling.maxNewTokens: ${policy.maxNewTokens} leaves no room for a prompt in the model's context of ${policy.context} tokens; lower it`);
   const records: PromptRecord[] = [];

@@ -4,8 +4,8 @@
  * distribution: pi0 is the given model, rewards come from the campaign's reward source (an ONNX reward model or an
  * `activity`), and evaluation measures by that source (evaluation/reward-free.ts).
  *
- * Like every task it is built synchronously from the spec (once per process, tasks/index.ts), so its prompt files
- * are JSONL (the Parquet reader is asynchronous).
+ * Its prompt files (JSONL or Parquet) are read asynchronously by loadFilesTask before the task is built; the task
+ * itself, like the built-in ones, is a plain synchronous object (tasks/index.ts caches it per process).
  */
 import type { PromptValue } from '../data/messages';
 import { InvalidInputError } from '../errors';
@@ -49,8 +49,8 @@ export function createFilesTask(train: FilesPromptSet, evalSet: FilesPromptSet, 
   };
 }
 
-export function loadFilesTask(root: string, files: { prompts: string; evalPrompts: string }, policy: PolicyText, stopTokens: number[]): FilesTask {
-  const train = loadPromptSet(root, 'task.prompts', files.prompts, policy);
-  const evalSet = loadPromptSet(root, 'task.evalPrompts', files.evalPrompts, policy);
+export async function loadFilesTask(root: string, files: { prompts: string; evalPrompts: string }, policy: PolicyText, stopTokens: number[]): Promise<FilesTask> {
+  const train = await loadPromptSet(root, 'task.prompts', files.prompts, policy);
+  const evalSet = await loadPromptSet(root, 'task.evalPrompts', files.evalPrompts, policy);
   return createFilesTask(train, evalSet, policy.tokenizer, policy.maxNewTokens, stopTokens);
 }

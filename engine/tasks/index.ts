@@ -1,6 +1,10 @@
 /**
- * The task a campaign spec names, built deterministically from the spec's seed. With policy.source 'hf' the task is
- * re-tokenized for the model (hf-text.ts); its directory is resolved under `storeRoot`, which such specs need.
+ * The task a campaign spec names. Built-in tasks (bandit, text) are made deterministically from the spec's seed, in
+ * memory (taskFromSpec); with policy.source 'hf' the task is re-tokenized for the model (hf-text.ts), whose directory
+ * is resolved under `storeRoot`. The files task reads the user's prompt files, JSONL or Parquet, and the Parquet reader
+ * is asynchronous: so the steps get every task through loadTask, which reads the files before building the task.
+ * Decided so rather than making tasks asynchronous objects, or converting the files in setup: a task is still a plain
+ * object once built, and every process (any worker, any step) reads the same files the same way.
  */
 import type { CampaignSpec } from '../../schemas/campaign';
 import { resolveUserPathSync } from '../../store/confine';
@@ -15,12 +19,14 @@ import { InvalidInputError } from '../errors';
 export type { Task, PromptResponse } from './types';
 
 const cache = new Map<string, Task>();
+/** Files tasks being read or read, one per (spec, model, store root): concurrent steps in a process share one read. */
+const filesCache = new Map<string, Promise<Task>>();
 
 /**
  * The files task (files.ts): the user's prompts through a Hugging Face policy's tokenizer and chat template. pi0 is
  * that model as given, so the files task needs policy.source 'hf' and a reward source that reads text.
  */
-function filesTaskOf(spec: CampaignSpec, storeRoot: string | undefined): Task {
+function filesTaskOf(spec: CampaignSpec, storeRoot: string | undefined): Promise<Task> {
   if (spec.task.name !== 'files') throw new Error('internal: filesTaskOf() of another task');
   if (spec.policy.source !== 'hf') {
     throw new InvalidInputError('task.name \'files\': pi0 is the given model, so the policy must be a Hugging Face model directory (policy: {source: hf, path: models/<name>}); the built-in decoder has nothing to learn your prompts\' language from');
@@ -32,14 +38,16 @@ function filesTaskOf(spec: CampaignSpec, storeRoot: string | undefined): Task {
   if (storeRoot === undefined) throw new Error('internal: a files task needs the artifact store root to find its prompt files');
   const hf = policyModelDir(spec, storeRoot);
   const key = JSON.stringify(['files', spec.task, hf.model.dir, spec.sampling.maxNewTokens, spec.policy.chatTemplate, storeRoot]);
-  let task = cache.get(key);
+  let task = filesCache.get(key);
   if (!task) {
     const policy = {
       tokenizer: hf.tokenizer, template: spec.policy.chatTemplate ? hf.template : undefined, modelDir: hf.model.dir,
       context: hf.model.config.context, maxNewTokens: spec.sampling.maxNewTokens,
     };
-    task = { ...loadFilesTask(storeRoot, spec.task, policy, hf.stopTokens), model: hf.model.config };
-    cache.set(key, task);
+    task = loadFilesTask(storeRoot, spec.task, policy, hf.stopTokens).then((t): Task => ({ ...t, model: hf.model.config }));
+    // A file fixed after a refusal is read again by the next attempt.
+    task.catch(() => filesCache.delete(key));
+    filesCache.set(key, task);
   }
   return task;
 }
@@ -63,8 +71,15 @@ export function policyModelDir(spec: CampaignSpec, storeRoot: string | undefined
   }
 }
 
-export function taskFromSpec(spec: CampaignSpec, storeRoot?: string): Task {
+/** Any task, the files task included (its prompt files are read here, asynchronously): what the steps use. */
+export async function loadTask(spec: CampaignSpec, storeRoot?: string): Promise<Task> {
   if (spec.task.name === 'files') return filesTaskOf(spec, storeRoot);
+  return taskFromSpec(spec, storeRoot);
+}
+
+/** A built-in task (bandit, text; text re-tokenized for a Hugging Face policy), built synchronously. */
+export function taskFromSpec(spec: CampaignSpec, storeRoot?: string): Task {
+  if (spec.task.name === 'files') throw new Error('internal: the files task reads its prompt files asynchronously; build it with loadTask()');
   if (spec.policy.source === 'hf') {
     if (spec.task.name !== 'text') {
       throw new InvalidInputError(`task.name '${spec.task.name}': with policy.source hf the built-in task is 'text' (the bandit task has its own token alphabet, not the model's); set task.name to 'text'`);

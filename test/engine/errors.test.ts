@@ -19,7 +19,7 @@ import { DEFAULT_RUNTIME } from '../../engine/runtime/sessions';
 import { ProviderUnavailableError, resolvedProvider } from '../../engine/runtime/sessions';
 import { resolvedModelConfig } from '../../engine/steps/common';
 import { checkFeasible } from '../../engine/steps/feasibility';
-import { taskFromSpec } from '../../engine/tasks';
+import { loadTask, taskFromSpec } from '../../engine/tasks';
 import { TINY } from './model/reference';
 import { tinySpec } from './steps/tiny-spec';
 
@@ -58,7 +58,7 @@ describe('spec errors of the steps', () => {
   });
 
   it('a files task names task.name', async () => {
-    await expectInputError(() => taskFromSpec(filesTask), /task\.name 'files': pi0 is the given model, so the policy must be a Hugging Face model/);
+    await expectInputError(() => loadTask(filesTask), /task\.name 'files': pi0 is the given model, so the policy must be a Hugging Face model/);
   });
 
   it('an iteration outside the campaign names spec.iterations', async () => {

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCampaign } from '../../engine/runner';
 import { disposeRuntimes } from '../../engine/steps';
-import { taskFromSpec } from '../../engine/tasks';
+import { loadTask } from '../../engine/tasks';
 import type { ScoredSample } from '../../engine/preference/types';
 import { lengthPenalized } from '../../engine/preference/length-penalty';
 import { LocalArtifactStore } from '../../store/local';
@@ -100,7 +100,7 @@ test('a reward worker in another process (activity) ranks and evaluates a files 
   expect(summary.iterations).toHaveLength(2);
 
   const spec = CampaignSpecSchema.parse(input);
-  const task = taskFromSpec(spec, temporal.storeRoot);
+  const task = await loadTask(spec, temporal.storeRoot);
   const ref = await store.find({ campaign: 'own-activity', iteration: 2, step: 'rank', name: 'scored.jsonl' });
   const rows: ScoredSample[] = [];
   for await (const r of store.readJsonl<ScoredSample>(ref!)) rows.push(r);

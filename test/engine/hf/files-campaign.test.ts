@@ -6,7 +6,7 @@
  */
 import { runCampaign } from '../../../engine/runner';
 import { disposeRuntimes } from '../../../engine/steps';
-import { taskFromSpec } from '../../../engine/tasks';
+import { loadTask } from '../../../engine/tasks';
 import { loadOnnxRewardModelDir } from '../../../engine/preference/onnx-reward-dir';
 import type { Pair, ScoredSample } from '../../../engine/preference/types';
 import type { SetupOutput } from '../../../engine/steps/types';
@@ -46,7 +46,7 @@ describe('a campaign on your own data', () => {
     expect(setup.trainPrompts.rows).toBe(16);
 
     // Every sample is scored by the reward model on the conversation as written plus the decoded response.
-    const task = taskFromSpec(spec, store.root);
+    const task = await loadTask(spec, store.root);
     const rm = await loadOnnxRewardModelDir(store.root, 'inputs/rm', { threads: 1 });
     const ref = await store.find({ campaign: 'files-a', iteration: 1, step: 'rank', name: 'scored.jsonl' });
     const rows: ScoredSample[] = [];
@@ -98,7 +98,7 @@ describe('a preference dataset as D_off (offline.pairs)', () => {
       expect(setup.skippedPairs).toBe(0);
       const pairs: Pair[] = [];
       for await (const p of store.readJsonl<Pair>(setup.offlinePairs!)) pairs.push(p);
-      const task = taskFromSpec(spec, store.root);
+      const task = await loadTask(spec, store.root);
       // (render() drops the model's eos token <|im_end|>, which the template writes after each turn.)
       expect(task.render(pairs[0].prompt)).toBe('<|im_start|>user\nWhat color is the sky?\n<|im_start|>assistant\n');
       expect(task.render(pairs[0].chosen)).toBe('Blue.\n');

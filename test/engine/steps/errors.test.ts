@@ -1,7 +1,7 @@
 import { runCampaign } from '../../../engine/runner';
 import { disposeRuntimes, sampleShard, setup } from '../../../engine/steps';
 import { resolvedModelConfig } from '../../../engine/steps/common';
-import { taskFromSpec } from '../../../engine/tasks';
+import { loadTask, taskFromSpec } from '../../../engine/tasks';
 import { tempStore, tinySpec } from './tiny-spec';
 
 describe('bad input fails early with the field and the fix', () => {
@@ -18,9 +18,9 @@ describe('bad input fails early with the field and the fix', () => {
     expect(() => resolvedModelConfig(spec, taskFromSpec(spec))).toThrow(/policy.model.vocab is 9 but task 'bandit' needs 3/);
   });
 
-  it('a files task on the built-in policy names task.name (pi0 is the given Hugging Face model)', () => {
+  it('a files task on the built-in policy names task.name (pi0 is the given Hugging Face model)', async () => {
     const spec = tinySpec({ task: { name: 'files', prompts: 'p.jsonl', evalPrompts: 'e.jsonl' } });
-    expect(() => taskFromSpec(spec)).toThrow(/task.name 'files'/);
+    await expect(loadTask(spec)).rejects.toThrow(/task.name 'files'/);
   });
 
   it('a shard outside [0, shards) and a missing sampler are errors', async () => {

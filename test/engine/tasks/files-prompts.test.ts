@@ -8,6 +8,8 @@ import { loadHfTokenizerFromDir } from '../../../engine/tokenizer/hf';
 
 // A real BPE tokenizer with a ChatML template (the reward model fixture's; any model directory would do).
 const MODEL = path.join(__dirname, '..', '..', 'fixtures', 'reward-model');
+// Prompt files as pyarrow writes them (scripts/make_parquet_fixtures.py) and their JSONL twins.
+const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'data');
 
 describe('files task prompts', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-files-prompts-'));
@@ -22,36 +24,50 @@ describe('files task prompts', () => {
   it('renders conversations with the generation prompt, plain prompts as written, and keeps the source row', async () => {
     write('p.jsonl', [{ prompt: [{ role: 'user', content: 'Hi?' }] }, { prompt: [{ role: 'user', content: 'Two plus two?' }] }]);
     const p = await policy(64, 8);
-    const set = loadPromptSet(root, 'task.prompts', 'inputs/p.jsonl', p);
+    const set = await loadPromptSet(root, 'task.prompts', 'inputs/p.jsonl', p);
     expect(set.records).toHaveLength(2);
     expect(p.tokenizer.decode(set.records[0].ids)).toBe('<|im_start|>user\nHi?<|im_end|>\n<|im_start|>assistant\n');
     expect(set.records[0].prompt).toEqual([{ role: 'user', content: 'Hi?' }]);
     expect(set.records[1].where).toMatch(/inputs\/p\.jsonl:2$/);
     write('s.jsonl', [{ prompt: 'The sky is' }]);
-    const plain = loadPromptSet(root, 'task.prompts', 'inputs/s.jsonl', p);
+    const plain = await loadPromptSet(root, 'task.prompts', 'inputs/s.jsonl', p);
     expect(p.tokenizer.decode(plain.records[0].ids)).toBe('The sky is');
   });
 
   it('skips and counts prompts that leave no room for maxNewTokens, and refuses a file where none fits', async () => {
     write('mixed.jsonl', [{ prompt: 'a' }, { prompt: 'The sky is blue and the grass is green. '.repeat(4) }, { prompt: 'b' }]);
-    const set = loadPromptSet(root, 'task.prompts', 'inputs/mixed.jsonl', await policy(20, 8));
+    const set = await loadPromptSet(root, 'task.prompts', 'inputs/mixed.jsonl', await policy(20, 8));
     expect(set.records.map((r) => r.prompt)).toEqual(['a', 'b']);
     expect(set.skipped).toBe(1);
     expect(set.rows).toBe(3);
     write('long.jsonl', [{ prompt: 'The sky is blue and the grass is green. '.repeat(4) }]);
     const p20 = await policy(20, 8);
-    expect(() => loadPromptSet(root, 'task.evalPrompts', 'inputs/long.jsonl', p20)).toThrow(/^task\.evalPrompts: none of the 1 prompts of 'inputs\/long\.jsonl' fits: .*more than 12 tokens \(context 20 - sampling\.maxNewTokens 8\), the longest \d+/);
+    await expect(loadPromptSet(root, 'task.evalPrompts', 'inputs/long.jsonl', p20)).rejects.toThrow(/^task\.evalPrompts: none of the 1 prompts of 'inputs\/long\.jsonl' fits: .*more than 12 tokens \(context 20 - sampling\.maxNewTokens 8\), the longest \d+/);
   });
 
-  it('names the file and the fix for a missing file, a path leaving the store root, a Parquet file, and a conversation without a template', async () => {
+  it('names the file and the fix for a missing file, a path leaving the store root, and a conversation without a template', async () => {
     const p64 = await policy(64, 8);
-    expect(() => loadPromptSet(root, 'task.prompts', 'inputs/none.jsonl', p64)).toThrow(/^task\.prompts: file 'inputs\/none\.jsonl' does not exist/);
-    expect(() => loadPromptSet(root, 'task.prompts', '../p.jsonl', p64)).toThrow(/^task\.prompts: .*put the file under the store root/);
+    await expect(loadPromptSet(root, 'task.prompts', 'inputs/none.jsonl', p64)).rejects.toThrow(/^task\.prompts: file 'inputs\/none\.jsonl' does not exist/);
+    await expect(loadPromptSet(root, 'task.prompts', '../p.jsonl', p64)).rejects.toThrow(/^task\.prompts: .*put the file under the store root/);
     write('c.jsonl', [{ prompt: [{ role: 'user', content: 'Hi?' }] }]);
     const noTemplate = { ...p64, template: undefined };
-    fs.copyFileSync(path.join(__dirname, '..', '..', 'fixtures', 'data', 'prompts-chat.parquet'), path.join(root, 'inputs', 'p.parquet'));
-    expect(() => loadPromptSet(root, 'task.prompts', 'inputs/p.parquet', p64)).toThrow(/^task\.prompts: '.*p\.parquet' is Parquet; a campaign's prompt files are JSONL for now: convert it with python -c/);
-    expect(() => loadPromptSet(root, 'task.prompts', 'inputs/c.jsonl', noTemplate)).toThrow(/c\.jsonl:1: the prompt is a conversation but .* has no chat template/);
+    await expect(loadPromptSet(root, 'task.prompts', 'inputs/c.jsonl', noTemplate)).rejects.toThrow(/c\.jsonl:1: the prompt is a conversation but .* has no chat template/);
+  });
+
+  it('reads Parquet prompt files that pyarrow wrote like their JSONL twins, and names file, row and column of a bad row', async () => {
+    for (const f of ['prompts-eval.jsonl', 'prompts-eval.parquet', 'prompts-standard.parquet', 'prompts-bad-role.parquet', 'prompts-no-prompt.parquet']) {
+      fs.copyFileSync(path.join(FIXTURES, f), path.join(root, 'inputs', f));
+    }
+    const p = await policy(64, 8);
+    const jsonl = await loadPromptSet(root, 'task.evalPrompts', 'inputs/prompts-eval.jsonl', p);
+    const parquet = await loadPromptSet(root, 'task.evalPrompts', 'inputs/prompts-eval.parquet', p);
+    expect(parquet.records.map((r) => [r.prompt, r.ids])).toEqual(jsonl.records.map((r) => [r.prompt, r.ids]));
+    expect(parquet.records).toHaveLength(4);
+    expect(parquet.records[3].where).toMatch(/inputs\/prompts-eval\.parquet row 4$/);
+    const plain = await loadPromptSet(root, 'task.prompts', 'inputs/prompts-standard.parquet', p);
+    expect(plain.records.map((r) => p.tokenizer.decode(r.ids))).toEqual(['The sky is', 'Once upon a time']);
+    await expect(loadPromptSet(root, 'task.prompts', 'inputs/prompts-bad-role.parquet', p)).rejects.toThrow(/prompts-bad-role\.parquet row 2: "prompt"\[0\]\.role is "robot"; use one of system, user, assistant, tool/);
+    await expect(loadPromptSet(root, 'task.prompts', 'inputs/prompts-no-prompt.parquet', p)).rejects.toThrow(/prompts-no-prompt\.parquet row 1: "prompt" is missing/);
   });
 });
 
@@ -65,7 +81,7 @@ describe('files task', () => {
     fs.writeFileSync(path.join(root, 'inputs', 'eval.jsonl'), '{"prompt": [{"role": "user", "content": "How?"}]}\n');
     const tokenizer = await loadHfTokenizerFromDir(MODEL);
     const policy = { tokenizer, template: await loadChatTemplate(MODEL), modelDir: MODEL, context: 64, maxNewTokens: 8 };
-    const task = loadFilesTask(root, { prompts: 'inputs/train.jsonl', evalPrompts: 'inputs/eval.jsonl' }, policy, [tokenizer.eosId]);
+    const task = await loadFilesTask(root, { prompts: 'inputs/train.jsonl', evalPrompts: 'inputs/eval.jsonl' }, policy, [tokenizer.eosId]);
     expect(task.trainPrompts).toHaveLength(2);
     expect(task.evalPrompts).toHaveLength(1);
     expect(task.promptSource!('train', 1)).toEqual([{ role: 'user', content: 'Why?' }]);
