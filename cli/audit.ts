@@ -3,6 +3,10 @@ import type { ArtifactRef } from '../schemas/artifacts';
 import type { ArtifactStore } from '../store/types';
 import type { AuditRow } from '../report';
 import { auditCampaign, type CampaignAudit, type StepAudit } from '../client/audit';
+import type { CampaignSpec } from '../schemas/campaign';
+import type { EvalMetrics } from '../schemas/results';
+import { updateBest, type BestIteration } from '../schemas/selection';
+import { evaluationRows, type EvaluatedIteration, type IterationRow } from '../report/iteration-rows';
 
 /** Refs named by the last segment of their uri (`policy.safetensors`), numbered when names repeat. */
 function named(refs: ArtifactRef[]): Record<string, ArtifactRef> {
@@ -37,6 +41,20 @@ export function auditToRows(audit: CampaignAudit): AuditRow[] {
     ...(audit.initialEvaluation ? [row(0, audit.initialEvaluation)] : []),
     ...audit.iterations.flatMap((it) => it.steps.map((s) => row(it.iteration, s))),
   ];
+}
+
+/**
+ * The evaluation of pi0 and of every iteration evaluated so far, as the rows `status` prints for a finished campaign;
+ * the best is chosen as the campaign chooses it (evaluation.select, schemas/selection.ts), so a running campaign shows
+ * its best so far.
+ */
+export function auditEvaluationRows(audit: CampaignAudit): IterationRow[] {
+  const initial = audit.initialEvaluation?.status === 'completed' ? audit.initialEvaluation.output as EvalMetrics : undefined;
+  const evaluated = audit.iterations.filter((it): it is typeof it & EvaluatedIteration => it.eval !== undefined);
+  const select = (audit.spec as CampaignSpec).evaluation.select;
+  let best: BestIteration | undefined;
+  for (const it of evaluated) best = updateBest(best, it.iteration, it.eval, select);
+  return evaluationRows(initial, evaluated, best?.iteration);
 }
 
 export async function auditRows(client: Client, campaign: string, store: ArtifactStore): Promise<AuditRow[]> {

@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import type { ArtifactRef } from '../schemas/artifacts';
 import type { CampaignSpec } from '../schemas/campaign';
-import type { EvalMetrics } from '../schemas/results';
+import type { EvalMetrics, TrainLog } from '../schemas/results';
 import type { ArtifactStore } from '../store/types';
 import type { AttemptRecord, StepEnvelope } from '../activities/context';
 import type { CampaignInput, ForkOrigin, IterationInput, IterationOutput, IterationPlan } from '../workflows/types';
@@ -53,6 +53,9 @@ export interface IterationAudit {
   steps: StepAudit[];
   checkpoint?: ArtifactRef;
   eval?: EvalMetrics;
+  /** The update's final training metrics and the pairs it trained on (this iteration's), once the iteration is done. */
+  train?: TrainLog;
+  pairs?: number;
   seconds?: number;
 }
 
@@ -189,6 +192,8 @@ export async function auditCampaign(client: Client, store: ArtifactStore, campai
       steps: activityExecutions(history).map((a) => stepAudit(a, journal.get(input.iteration) ?? [], prunedIndex)),
       checkpoint: output?.checkpoint,
       eval: output?.eval,
+      train: output?.train,
+      pairs: output?.pairCount,
       seconds: output?.seconds,
     });
   }

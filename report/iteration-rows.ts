@@ -1,4 +1,4 @@
-import type { CampaignSummary, EvalMetrics } from '../schemas/results';
+import type { CampaignSummary, EvalMetrics, TrainLog } from '../schemas/results';
 
 /** The per-iteration table the demo prints and the report shows; iteration 0 is pi0. */
 export interface IterationRow {
@@ -29,28 +29,36 @@ function evalCells(m: EvalMetrics) {
   };
 }
 
-export function iterationRows(summary: CampaignSummary): IterationRow[] {
-  const rows: IterationRow[] = [{
+/** An evaluated iteration as a finished summary or a (possibly running) campaign's audit knows it. */
+export interface EvaluatedIteration { iteration: number; eval: EvalMetrics; train?: TrainLog; pairs?: number; seconds?: number }
+
+/** Rows of pi0 (when evaluated) and each evaluated iteration; `best` is the iteration to mark, if any. */
+export function evaluationRows(initial: EvalMetrics | undefined, iterations: EvaluatedIteration[], best: number | undefined): IterationRow[] {
+  const rows: IterationRow[] = initial ? [{
     iteration: 0,
-    ...evalCells(summary.initial),
+    ...evalCells(initial),
     accuracy: null,
     margin: null,
     pairs: null,
     seconds: null,
     best: false,
-  }];
-  for (const r of summary.iterations) {
+  }] : [];
+  for (const r of iterations) {
     rows.push({
       iteration: r.iteration,
       ...evalCells(r.eval),
-      accuracy: r.train['rewards/accuracies'] ?? null,
-      margin: r.train['rewards/margins'] ?? null,
-      pairs: r.pairs,
-      seconds: r.seconds,
-      best: r.iteration === summary.bestIteration,
+      accuracy: r.train?.['rewards/accuracies'] ?? null,
+      margin: r.train?.['rewards/margins'] ?? null,
+      pairs: r.pairs ?? null,
+      seconds: r.seconds ?? null,
+      best: r.iteration === best,
     });
   }
   return rows;
+}
+
+export function iterationRows(summary: CampaignSummary): IterationRow[] {
+  return evaluationRows(summary.initial, summary.iterations, summary.bestIteration);
 }
 
 /** A sampled estimate with its standard error ("0.1234±0.0056"), or the value alone when exact. */

@@ -3,7 +3,8 @@ import type { ArtifactRef } from '../../schemas/artifacts';
 import { action } from '../context';
 import { addConnectionOptions } from '../connection';
 import { describeCampaign } from '../../client/campaigns';
-import { auditToRows } from '../audit';
+import { auditEvaluationRows, auditToRows } from '../audit';
+import { formatIterationRows } from '../iteration-table';
 import { auditCampaign } from '../../client/audit';
 import { formatTable } from '../output';
 import { collect } from '../spec-input';
@@ -29,11 +30,16 @@ export function registerInspect(program: Command): void {
       await describeCampaign(client, campaign);
       const audit = await auditCampaign(client, openStore(storeRoot(ctx.opts.store)), campaign);
       const rows = auditToRows(audit);
-      ctx.out.result(audit, () => formatTable(
-        ['iter', 'step', 'attempts', 'duration', 'status', 'inputs', 'outputs'],
-        rows.map((r) => [String(r.iteration), r.step, String(r.attempts ?? '-'), r.seconds === undefined ? '-' : `${r.seconds.toFixed(2)}s`,
-          r.status ?? '-', refList(r.inputs, r.pruned), refList(r.outputs, r.pruned)]),
-      ));
+      const evaluations = auditEvaluationRows(audit);
+      // The evaluations (as `status` shows a finished campaign's) above the steps that produced them.
+      ctx.out.result(audit, () => [
+        ...(evaluations.length ? [formatIterationRows(evaluations), ''] : []),
+        formatTable(
+          ['iter', 'step', 'attempts', 'duration', 'status', 'inputs', 'outputs'],
+          rows.map((r) => [String(r.iteration), r.step, String(r.attempts ?? '-'), r.seconds === undefined ? '-' : `${r.seconds.toFixed(2)}s`,
+            r.status ?? '-', refList(r.inputs, r.pruned), refList(r.outputs, r.pruned)]),
+        ),
+      ].join('\n'));
     }));
 
   addConnectionOptions(program.command('fork'))

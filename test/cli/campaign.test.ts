@@ -5,6 +5,7 @@ import { startTestServer } from './server-fixture';
 import { startWorkerProcess } from './worker-process';
 import { tinySpecYaml } from './tiny-spec';
 import type { DevServer } from '../../workers/dev-server';
+import { formatIterationTable } from '../../cli/iteration-table';
 
 /**
  * Every campaign command against a real dev server, with `prefloop worker` running as a child process and
@@ -73,6 +74,8 @@ describe('prefloop campaign commands', () => {
     const table = await runCli(['history', 'alpha'], env);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`update\\s.*${summary.iterations[0].artifacts.checkpoint.sha256.slice(0, 12)}`));
+    // Above the steps, the evaluations as `status` shows them.
+    expect(table.stdout).toContain(formatIterationTable(summary));
 
     const out = path.join(dir, 'alpha.html');
     const report = await json(['report', 'alpha', '--out', out]);
