@@ -8,7 +8,7 @@ const FIXTURES = path.join(__dirname, '..', 'fixtures');
 export function placeOwnData(root: string): void {
   fs.cpSync(path.join(FIXTURES, 'hf', 'llama'), path.join(root, 'models', 'llama'), { recursive: true });
   fs.mkdirSync(path.join(root, 'inputs'), { recursive: true });
-  for (const f of ['prompts-train.jsonl', 'prompts-eval.jsonl', 'pairs.jsonl']) fs.copyFileSync(path.join(FIXTURES, 'data', f), path.join(root, 'inputs', f));
+  for (const f of ['prompts-train.jsonl', 'prompts-eval.jsonl', 'prompts-eval.parquet', 'pairs.jsonl']) fs.copyFileSync(path.join(FIXTURES, 'data', f), path.join(root, 'inputs', f));
   fs.cpSync(path.join(FIXTURES, 'reward-model'), path.join(root, 'inputs', 'rm'), { recursive: true });
 }
 
