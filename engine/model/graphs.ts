@@ -152,6 +152,37 @@ export function buildSftGraph(config: ResolvedModelConfig, mode: TrainMode = 'st
   return g;
 }
 
+export const EXACT_OBJECTIVE_METRICS = ['reward', 'kl'] as const;
+
+/**
+ * The KL-regularized objective itself on an enumerable response space (issue 17: the best J the policy class can
+ * reach, found by maximizing J directly). Rows are every response of each prompt, prompt after prompt, `responses`
+ * rows per prompt; pi(.|x) is the softmax of the rows' sequence log-probs over that prompt's responses (as the exact
+ * evaluation normalizes them). Inputs `rewards` and `ref_logps` (log pi0(a|x), normalized) are [prompts, responses],
+ * `eta` a scalar. loss = -J = -mean_x sum_a pi(a|x) (r(x,a) - eta (log pi(a|x) - log pi0(a|x))), so the gradient the
+ * graph takes of it is J's exact gradient, not an estimate; `reward` and `kl` are the means over prompts.
+ */
+export function buildExactObjectiveGraph(config: ResolvedModelConfig, responses: number, mode: TrainMode = 'step', dtype: FloatType = 'float32'): Graph {
+  validateConfig(config);
+  if (!Number.isInteger(responses) || responses < 1) throw new Error(`internal: responses per prompt must be a positive integer, got ${responses}`);
+  const g = new Graph(`prefloop_policy_exact_objective_${mode}`);
+  const params = declareParams(g, config, 'lm', dtype);
+  const seq = declareSequenceInputs(g, dtype);
+  const reward = g.input('rewards', dtype, ['prompts', responses]);
+  const refLogp = g.input('ref_logps', dtype, ['prompts', responses]);
+  const eta = g.input('eta', dtype, []);
+  const { logps } = sequenceLogps(g, config, params, seq, dtype);
+  const logp = g.logSoftmax(g.reshape(logps, [-1, responses]), 1);
+  const p = g.exp(logp);
+  const perPrompt = (t: Tensor) => g.reduceMean(g.reduceSum(g.mul(p, t), [1], false), [0], false);
+  const meanReward = perPrompt(reward);
+  const kl = perPrompt(g.sub(logp, refLogp));
+  g.output(meanReward, 'reward');
+  g.output(kl, 'kl');
+  finishTraining(g, config, 'lm', params, g.neg(g.sub(meanReward, g.mul(eta, kl))), mode, dtype);
+  return g;
+}
+
 /** Splits a [2 * pairs] per-row tensor into its chosen (first half) and rejected (second half) rows. */
 function splitPairs(g: Graph, t: Tensor): [Tensor, Tensor] {
   const halves = g.reshape(t, [2, -1]);

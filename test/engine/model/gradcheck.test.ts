@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import type { ResolvedModelConfig } from '../../../engine/model/api';
 import { packRewardSequences, packSequences } from '../../../engine/model/batch';
 import { initWeights, parameterSpecs, type Head } from '../../../engine/model/gpt';
-import { buildBradleyTerryGraph, buildPreferenceGraph, buildSftGraph, gradName } from '../../../engine/model/graphs';
+import { buildBradleyTerryGraph, buildExactObjectiveGraph, buildPreferenceGraph, buildSftGraph, gradName } from '../../../engine/model/graphs';
 import { LOSSES } from '../../../schemas/campaign';
 import { session, testRandom, TINY_FAMILIES } from './reference';
 
@@ -97,6 +97,19 @@ describe('whole-loss gradients agree with finite differences (float64)', () => {
       await check(buildPreferenceGraph(CONFIG, loss, 'grad', 'float64').toBytes(), 'lm', CONFIG, data);
     });
   }
+
+  test('exact objective -J over every response of each prompt', async () => {
+    // Two prompts x the same three responses (rows prompt by prompt); rewards and log pi0 per [prompt, response].
+    const f64 = (v: number[], dims: number[]) => new ort.Tensor('float64', Float64Array.from(v), dims);
+    const xs = [prompts[0], prompts[0], prompts[0], prompts[2], prompts[2], prompts[2]];
+    const data = {
+      ...packSequences(xs, [...chosen, ...chosen], 'float64'),
+      rewards: f64([0.3, -1.2, 2.0, 1.1, 0.4, -0.7], [2, 3]),
+      ref_logps: f64([Math.log(0.5), Math.log(0.3), Math.log(0.2), Math.log(0.1), Math.log(0.6), Math.log(0.3)], [2, 3]),
+      eta: new ort.Tensor('float64', Float64Array.of(0.4), []),
+    };
+    await check(buildExactObjectiveGraph(CONFIG, 3, 'grad', 'float64').toBytes(), 'lm', CONFIG, data);
+  });
 
   test('Bradley-Terry reward loss', async () => {
     await check(buildBradleyTerryGraph(CONFIG, 'grad', 'float64').toBytes(), 'scalar', CONFIG, packRewardSequences(prompts.concat(prompts), chosen.concat(rejected), 'float64'));
