@@ -46,6 +46,7 @@ import { readCampaignSpecInput } from '../store/spec-file';
 import { activityExecutions, type ActivityExecution } from '../client/history';
 import { COMPUTE_PLACEMENTS, type ComputePlacement } from '../engine/runtime/compute-placement';
 import { startCampaign } from '../client/campaigns';
+import { summaryOf } from '../client/summary';
 import { startDevServer } from '../workers/dev-server';
 import { createPrefloopWorkers } from '../workers/run';
 import { prefloopDataConverter } from '../workers/data-converter';
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     // Like the in-process run, the durable one trains pi0: drop the shared pi0 cache a previous run left.
     fs.rmSync(path.join(dir, 'temporal', 'task-cache'), { recursive: true, force: true });
     const t0 = Date.now();
-    const summary = await (await startCampaign(client, spec, { campaign })).result();
+    const summary = await summaryOf(await startCampaign(client, spec, { campaign }), new LocalArtifactStore(path.join(dir, 'temporal')));
     return { seconds: (Date.now() - t0) / 1000, summary, started: t0 };
   };
   try {

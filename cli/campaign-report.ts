@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { CampaignSummary } from '../schemas/results';
 import { openStore } from '../store/open';
+import type { ArtifactStore } from '../store/types';
 import { buildReport, type ReportCampaign } from '../report';
 import { campaignResult, describeCampaign } from '../client/campaigns';
 import { CliError } from './errors';
@@ -11,12 +12,12 @@ import { stateDir } from './local-server';
 import { reportCampaign } from './report-input';
 import { auditRows } from './audit';
 
-export async function finishedSummary(client: Client, campaign: string): Promise<CampaignSummary> {
+export async function finishedSummary(client: Client, campaign: string, store: ArtifactStore): Promise<CampaignSummary> {
   const info = await describeCampaign(client, campaign);
   if (info.status.name !== 'COMPLETED') {
     throw new CliError(`campaign "${campaign}" is ${info.status.name.toLowerCase()}; a report needs a completed campaign (wait for it, or \`prefloop stop ${campaign}\`)`, EXIT.failure);
   }
-  return campaignResult(client, campaign);
+  return campaignResult(client, campaign, store);
 }
 
 export function defaultReportPath(campaigns: string[]): string {
@@ -30,7 +31,7 @@ export async function writeCampaignReport(client: Client, campaigns: string[], o
   const parts: ReportCampaign[] = [];
   const missing: string[] = [];
   for (const campaign of campaigns) {
-    const summary = await finishedSummary(client, campaign);
+    const summary = await finishedSummary(client, campaign, store);
     const audit = await auditRows(client, campaign, store);
     const part = await reportCampaign(store, summary, audit);
     parts.push(part.campaign);

@@ -1,6 +1,8 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { CampaignSummary } from '../schemas/results';
 import { campaignStatus } from '../client/campaigns';
+import { withStoredRecords } from '../client/summary';
+import type { ArtifactStore } from '../store/types';
 import type { CampaignStatus } from '../workflows/types';
 import { makeProgress } from './progress';
 
@@ -20,7 +22,7 @@ function phaseOf(s: CampaignStatus): string {
  * connection is safe.
  */
 export async function watchCampaign(
-  client: Client, handle: WorkflowHandle, opts: { quiet?: boolean; signal?: AbortSignal } = {},
+  client: Client, handle: WorkflowHandle, store: ArtifactStore, opts: { quiet?: boolean; signal?: AbortSignal } = {},
 ): Promise<CampaignSummary> {
   const progress = makeProgress({ quiet: opts.quiet });
   let done = false;
@@ -38,7 +40,8 @@ export async function watchCampaign(
   try {
     // An aborted watch cancels its long poll, so that its caller can close the connection with no call in flight
     // (a call that the closing channel fails is retried by the client on a timer, and throws from there).
-    return await (opts.signal ? client.connection.withAbortSignal(opts.signal, () => handle.result()) : handle.result());
+    const summary = await (opts.signal ? client.connection.withAbortSignal(opts.signal, () => handle.result()) : handle.result()) as CampaignSummary;
+    return await withStoredRecords(summary, store);
   } finally {
     done = true;
     await poll;

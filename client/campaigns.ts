@@ -6,6 +6,7 @@ import { CampaignSpecSchema, type CampaignSpec, type CampaignSpecInput } from '.
 import { checkCampaignId } from '../schemas/campaign-id';
 import { parseCampaignSpec } from '../schemas/parse';
 import type { CampaignSummary } from '../schemas/results';
+import type { ArtifactStore } from '../store/types';
 import { preferenceCampaign } from '../workflows/campaign';
 import { iterationWorkflowId } from '../workflows/iteration';
 import {
@@ -13,6 +14,7 @@ import {
 } from '../workflows/messages';
 import { ALGORITHM, BEST_J, CAMPAIGN, ITERATION, STATUS } from '../workflows/search-attributes';
 import type { CampaignInput, CampaignStatus, IterationStatus } from '../workflows/types';
+import { summaryOf } from './summary';
 
 /** The workflow type every campaign runs as. */
 export const CAMPAIGN_WORKFLOW = 'preferenceCampaign';
@@ -164,6 +166,7 @@ export async function campaignStatus(client: Client, campaign: string, options: 
   }
 }
 
-export async function campaignResult(client: Client, campaign: string): Promise<CampaignSummary> {
-  return campaignHandle(client, campaign).result();
+/** A finished campaign's result with every iteration's record (those of a bounded-state campaign from `store`). */
+export async function campaignResult(client: Client, campaign: string, store: ArtifactStore): Promise<CampaignSummary> {
+  return summaryOf(campaignHandle(client, campaign), store);
 }

@@ -46,6 +46,11 @@ export const CampaignSummarySchema = z.object({
   algorithm: z.string(),
   initial: EvalMetricsSchema,
   iterations: z.array(IterationRecordSchema),
+  /**
+   * Set by campaigns with bounded state (workflows/versions.ts, boundedRecords): the records of iterations 1..n are
+   * in the store (`<campaign>/iter-<t>/campaign/record.json`), not in `iterations`; client/summary.ts reads them in.
+   */
+  recordsInStore: z.number().int().nonnegative().optional(),
   bestIteration: z.number().int().nonnegative(),
   finalCheckpoint: ArtifactRefSchema,
   labels: z.number().int().nonnegative(),

@@ -66,7 +66,7 @@ export function registerCampaignHandlers(run: CampaignRun): void {
     paused: state.paused,
     stopAfterIteration: state.stopAfterIteration,
     best: state.best,
-    completed: state.records.length,
+    completed: state.completed ?? state.records.length,
     changes: state.changes,
     pending: state.pending,
     fork: state.fork,

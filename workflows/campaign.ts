@@ -64,7 +64,13 @@ function initialState(spec: CampaignSpec, input: CampaignInput): CampaignState {
 
 export async function preferenceCampaign(input: CampaignInput): Promise<CampaignSummary> {
   const campaign = workflowInfo().workflowId;
-  const run = newCampaignRun(campaign, input.state ?? initialState(await validatedSpec(input.spec), input));
+  let fresh: CampaignState | undefined;
+  if (!input.state) {
+    fresh = initialState(await validatedSpec(input.spec), input);
+    // Decided once per campaign: one started by an earlier version keeps its records in state (workflows/versions.ts).
+    if (patched(PATCHES.boundedRecords)) fresh.completed = 0;
+  }
+  const run = newCampaignRun(campaign, input.state ?? fresh!);
   const { state } = run;
   registerCampaignHandlers(run);
   upsertSearchAttributes([
@@ -87,7 +93,9 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
       campaign,
       algorithm: state.spec.algorithm,
       initial: state.initial!,
+      // A campaign with bounded state names how many records the store holds; the client reads them (client/summary.ts).
       iterations: state.records,
+      ...(state.completed !== undefined ? { recordsInStore: state.completed } : {}),
       bestIteration: state.best?.iteration ?? 0,
       finalCheckpoint: state.policy ?? setup.pi0,
       labels: state.labels,
@@ -195,8 +203,9 @@ async function finishIteration(run: CampaignRun, setup: SetupRefs, t: number, cu
   const out = await result;
   run.inFlight.delete(t);
   const record = iterationRecord(out, current.spec);
-  state.records.push(record);
-  // Campaigns started before this patch replay without it (workflows/versions.ts).
+  if (state.completed === undefined) state.records.push(record);
+  else state.completed += 1;
+  // Campaigns started before this patch replay without it (workflows/versions.ts). Always true where `completed` is set.
   if (patched(PATCHES.recordsInStore)) await proxyLocalActivities<PrefloopActivities>(localOptions).recordIteration({ campaign: run.campaign, record });
   state.policy = out.checkpoint;
   state.pairs = [...state.pairs, out.pairs];

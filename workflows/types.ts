@@ -79,7 +79,13 @@ export interface CampaignState {
   next: number;
   policy?: ArtifactRef;
   pairs: ArtifactRef[];
+  /** Records of the finished iterations, kept here by campaigns started before PATCHES.boundedRecords only. */
   records: IterationRecord[];
+  /**
+   * Iterations finished, set in campaigns started with PATCHES.boundedRecords: their records are in the store only
+   * (`<campaign>/iter-<t>/campaign/record.json`) and `records` stays empty.
+   */
+  completed?: number;
   best?: BestIteration;
   labels: number;
   changes: HyperparameterChange[];

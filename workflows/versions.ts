@@ -16,4 +16,10 @@
 export const PATCHES = {
   /** Each finished iteration's record is also written to the store (`<campaign>/iter-<t>/campaign/record.json`). */
   recordsInStore: 'prefloop-records-in-store',
+  /**
+   * A new campaign keeps a count of finished iterations instead of their records (which are in the store, above), and
+   * its summary names that count instead of listing them (client/summary.ts reads them back): its carried state no
+   * longer grows with every iteration. Decided once, when the campaign starts; campaigns started before keep theirs.
+   */
+  boundedRecords: 'prefloop-bounded-records',
 } as const;

@@ -8,6 +8,8 @@ import { collect } from '../spec-input';
 import { DEMO_ITERATIONS, demoCampaignId, demoSpec } from '../demo-spec';
 import { bumpDemoGeneration, demoGeneration } from '../demo-state';
 import { campaignHandle, startCampaign } from '../../client/campaigns';
+import { summaryOf } from '../../client/summary';
+import { openStore } from '../../store/open';
 import { watchCampaign } from '../watch';
 import { formatIterationTable } from '../iteration-table';
 import { writeCampaignReport } from '../campaign-report';
@@ -71,7 +73,7 @@ async function runDemo(ctx: ActionContext): Promise<number> {
     if (existing?.status.name === 'COMPLETED') {
       outcome = 'reused';
       ctx.out.info(`campaign ${campaign} already completed; showing its result (--fresh starts over)`);
-      summary = await handle.result();
+      summary = await summaryOf(handle, openStore(store));
     } else {
       workers = await startInProcessWorkers(conn, store);
       const workersRunning = workers.run();
@@ -83,7 +85,7 @@ async function runDemo(ctx: ActionContext): Promise<number> {
         await startCampaign(client, spec, { campaign, reuse: 'failed-only' });
         ctx.out.info(`started campaign ${campaign}: ${spec.algorithm} on ${spec.task.name}, ${spec.iterations} iteration(s)`);
       }
-      watching = watchCampaign(client, handle, { quiet: ctx.out.json, signal: watch.signal });
+      watching = watchCampaign(client, handle, openStore(store), { quiet: ctx.out.json, signal: watch.signal });
       summary = await Promise.race([
         watching,
         // A worker that dies must end the demo with its error, not leave it waiting forever.

@@ -9,6 +9,8 @@ import { formatIterationTable } from '../iteration-table';
 import { CliError } from '../errors';
 import { EXIT } from '../exit-codes';
 import { checkCampaignId } from '../../schemas/campaign-id';
+import { openStore } from '../../store/open';
+import { storeRoot } from './worker';
 
 export function registerRun(program: Command): void {
   addConnectionOptions(program.command('run'))
@@ -16,6 +18,7 @@ export function registerRun(program: Command): void {
     .option('--set <path=value>', 'override a spec field, e.g. --set update.beta=0.2 (repeatable)', collect, [])
     .option('--id <campaign>', 'campaign id (the workflow id); defaults to the spec\'s name')
     .option('--wait', 'wait for the campaign to finish, showing progress, then print its table')
+    .option('--store <dir>', 'artifact store root, for the iteration records --wait prints [env PREFLOOP_STORE, default .prefloop/store]')
     .option('--json', 'print JSON')
     .description('start a campaign from a spec on the Temporal cluster (workers run it: see `prefloop worker`)')
     .action(action(async (ctx, specFile: string) => {
@@ -39,7 +42,7 @@ export function registerRun(program: Command): void {
         ctx.out.result({ campaign, runId: handle.firstExecutionRunId }, () => `watch it: prefloop status ${campaign}`);
         return;
       }
-      const summary = await watchCampaign(client, handle, { quiet: ctx.out.json });
+      const summary = await watchCampaign(client, handle, openStore(storeRoot(ctx.opts.store)), { quiet: ctx.out.json });
       ctx.out.result({ campaign, summary }, () => formatIterationTable(summary));
     }));
 }

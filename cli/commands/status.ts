@@ -6,6 +6,9 @@ import { action } from '../context';
 import { addConnectionOptions } from '../connection';
 import { campaignResult, campaignStatus, describeCampaign, isRunning } from '../../client/campaigns';
 import { formatIterationTable } from '../iteration-table';
+import { openStore } from '../../store/open';
+import type { ArtifactStore } from '../../store/types';
+import { storeRoot } from './worker';
 import { ALGORITHM, ITERATION, STATUS } from '../../workflows/search-attributes';
 import { waitingRewardRequests, type WaitingRewardRequest } from '../../client/reward-requests';
 
@@ -25,7 +28,7 @@ export interface StatusReport {
 
 const QUERY_DEADLINE_MS = 5000;
 
-export async function statusReport(client: Client, campaign: string): Promise<StatusReport> {
+export async function statusReport(client: Client, campaign: string, store: ArtifactStore): Promise<StatusReport> {
   const info = await describeCampaign(client, campaign);
   const report: StatusReport = { campaign, workflowStatus: info.status.name.toLowerCase() };
   if (isRunning(info)) {
@@ -39,7 +42,7 @@ export async function statusReport(client: Client, campaign: string): Promise<St
         + `status ${sa.get(STATUS) ?? '?'}, algorithm ${sa.get(ALGORITHM) ?? '?'}, iteration ${sa.get(ITERATION) ?? '?'}. Start one with \`prefloop worker\`.`;
     }
   } else if (info.status.name === 'COMPLETED') {
-    report.summary = await campaignResult(client, campaign);
+    report.summary = await campaignResult(client, campaign, store);
   }
   return report;
 }
@@ -74,9 +77,10 @@ export function registerStatus(program: Command): void {
   addConnectionOptions(program.command('status'))
     .argument('<campaign>', 'campaign id (the workflow id)')
     .description('show where a campaign is (iteration, step, best so far) or, once finished, its result')
+    .option('--store <dir>', 'artifact store root, for a finished campaign\'s iteration records [env PREFLOOP_STORE, default .prefloop/store]')
     .option('--json', 'print JSON')
     .action(action(async (ctx, campaign: string) => {
-      const report = await statusReport(await ctx.client(), campaign);
+      const report = await statusReport(await ctx.client(), campaign, openStore(storeRoot(ctx.opts.store)));
       ctx.out.result(report, () => formatStatus(report));
     }));
 }

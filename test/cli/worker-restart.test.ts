@@ -11,6 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startCampaign } from '../../client/campaigns';
+import { summaryOf } from '../../client/summary';
+import { LocalArtifactStore } from '../../store/local';
 import { prefloopDataConverter } from '../../workers/data-converter';
 import { startDevServer, type DevServer } from '../../workers/dev-server';
 import { tinySpec } from '../support/specs';
@@ -76,7 +78,7 @@ test('a worker started before its server waits, then survives a server restart m
     await server.stop();
     await logged(/unreachable since/, 2);
     server = await startDevServer({ port, dbFile: path.join(dir, 'temporal.sqlite'), logLevel: 'error' });
-    const summary = await handle.result();
+    const summary = await summaryOf(handle, new LocalArtifactStore(path.join(dir, 'store')));
     expect(summary.iterations.map((it) => it.iteration)).toEqual([1, 2, 3]);
   } finally {
     await connection.close();

@@ -32,7 +32,7 @@ describe.each(ALGORITHMS)('%s on Temporal', (algorithm) => {
   test('completes with the same final checkpoint as the in-process runner', async () => {
     const spec = tinySpec(`alg-${algorithm}`, algorithm);
     const handle = await startCampaign(temporal.client, spec);
-    const durable = await handle.result();
+    const durable = await temporal.summary(handle);
     summaries.set(algorithm, durable);
     const inProcess = await runCampaign(spec, { store, campaign: `inproc-${algorithm}` });
 
@@ -61,7 +61,7 @@ describe.each(ALGORITHMS)('%s on Temporal', (algorithm) => {
 
 test('a campaign on a Hugging Face policy (llama directory) runs the same steps on Temporal as in process', async () => {
   const spec = hfSpec(placeModel(temporal.storeRoot, 'llama'), { name: 'hf-llama' });
-  const durable = await (await startCampaign(temporal.client, spec)).result();
+  const durable = await temporal.summary(await startCampaign(temporal.client, spec));
   const inProcess = await runCampaign(spec, { store, campaign: 'inproc-hf-llama' });
   expect(durable.iterations.map((r) => r.pairs)).toEqual(inProcess.iterations.map((r) => r.pairs));
   expect(durable.iterations.every((r) => r.pairs > 0)).toBe(true);

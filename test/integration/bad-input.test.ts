@@ -81,7 +81,7 @@ async function everyArtifactVerifies(campaign: string, except: string[]): Promis
 }
 
 test('a missing or corrupt artifact fails the step clearly, once, and loses nothing', async () => {
-  const summary = await (await startCampaign(temporal.client, tinySpec('source'))).result();
+  const summary = await temporal.summary(await startCampaign(temporal.client, tinySpec('source')));
   const before = (await store.list('source')).length;
 
   // Missing: iteration 1's checkpoint is deleted; a fork from it cannot sample.

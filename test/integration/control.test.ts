@@ -71,7 +71,7 @@ test('pause, resume, setHyperparameters, stopAfterIteration, audit and fork', as
   await resumeCampaign(temporal.client, 'ctl');
   await waitFor('iteration 2 to start', async () => (await temporal.client.workflow.getHandle('ctl/iter-2').describe()).status.name === 'RUNNING');
   await stopCampaignAfterIteration(temporal.client, 'ctl');
-  const summary = await handle.result();
+  const summary = await temporal.summary(handle);
   expect(summary.stoppedEarly).toBe(true);
   expect(summary.iterations.map((r) => r.iteration)).toEqual([1, 2]);
   const stopped = await waitFor('the stopped search attribute', async () =>
@@ -105,7 +105,7 @@ test('pause, resume, setHyperparameters, stopAfterIteration, audit and fork', as
 
   // Fork at iteration 1 with another beta: iteration 0 of the fork is iteration 1 of ctl.
   const { handle: fork } = await forkCampaign(temporal.client, { campaign: 'ctl', iteration: 1, patch: { iterations: 1, update: { beta: 0.5 } }, newCampaign: 'ctl-fork1' });
-  const forked = await fork.result();
+  const forked = await temporal.summary(fork);
   expect(forked.initial).toEqual(summary.iterations[0].eval);
   const forkAudit = await auditCampaign(temporal.client, store, 'ctl-fork1');
   expect(forkAudit.fork).toMatchObject({ campaign: 'ctl', iteration: 1, checkpoint: summary.iterations[0].artifacts.checkpoint, patch: { update: { beta: 0.5 } } });
@@ -118,7 +118,7 @@ test('pause, resume, setHyperparameters, stopAfterIteration, audit and fork', as
 
   // Fork at iteration 0: pi0 and its evaluation.
   const { handle: fork0 } = await forkCampaign(temporal.client, { campaign: 'ctl', iteration: 0, patch: { iterations: 1 }, newCampaign: 'ctl-fork0' });
-  expect((await fork0.result()).initial).toEqual(summary.initial);
+  expect((await temporal.summary(fork0)).initial).toEqual(summary.initial);
 });
 
 test('cancel stops the step in flight promptly and the campaign ends cancelled', async () => {

@@ -67,7 +67,7 @@ test('SIGKILLed workers (sampling, training, between steps) resume and end with 
   await resumeCampaign(temporal.client, 'crash');
   worker = await temporal.spawnWorker({ identity: 'w4' });
 
-  const summary = await handle.result();
+  const summary = await temporal.summary(handle);
   expect(summary.finalCheckpoint.sha256).toEqual(reference.finalCheckpoint.sha256);
   expect(summary.iterations.map((r) => r.eval.J)).toEqual(reference.iterations.map((r) => r.eval.J));
   expect(held.step).not.toEqual('idle');
@@ -97,7 +97,7 @@ test('a dev server restart mid-campaign loses nothing', async () => {
   await waitFor('iteration 1 to be training', async () =>
     (await pendingActivities(temporal.client, 'restart/iter-1')).some((p) => p.activityType === 'update'), 120_000);
   await temporal.server.restart();
-  const summary = await handle.result();
+  const summary = await temporal.summary(handle);
   expect(summary.iterations).toHaveLength(2);
   expect(summary.finalCheckpoint.sha256).toEqual(reference.finalCheckpoint.sha256);
 });

@@ -61,7 +61,7 @@ async function runOn(compute: ComputePlacement) {
     update: { epochs: 3, batchSize: 512, checkpointEvery: 2 },
     execution: { taskQueues: queues },
   });
-  const summary = await (await startCampaign(temporal.client, spec)).result();
+  const summary = await temporal.summary(await startCampaign(temporal.client, spec));
   // The steps gave their runtimes back to the process's cache; the last worker to stop disposes them.
   const cachedWhileRunning = idleRuntimeCount();
   await workers.shutdown();

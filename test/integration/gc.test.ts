@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => temporal?.teardown());
 
 test('gc --keep best,last prunes the rest, and the audit, history and a fork see pruned, not missing', async () => {
-  const summary = await (await startCampaign(temporal.client, tinySpec('gc-me', 'online-iterative-dpo', { iterations: 4 }))).result();
+  const summary = await temporal.summary(await startCampaign(temporal.client, tinySpec('gc-me', 'online-iterative-dpo', { iterations: 4 })));
   const store = new LocalArtifactStore(temporal.storeRoot);
   const env = { TEMPORAL_ADDRESS: temporal.server.address, TEMPORAL_NAMESPACE: temporal.server.namespace, PREFLOOP_STORE: temporal.storeRoot };
 
@@ -88,7 +88,7 @@ test('a campaign a schedule starts (id <schedule>-<time>, with colons) runs and 
       if (!id) await new Promise((r) => setTimeout(r, 100));
     }
     expect(id).toMatch(/^nightly-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    const summary = await temporal.client.workflow.getHandle(id!).result();
+    const summary = await temporal.summary(temporal.client.workflow.getHandle(id!));
     expect(summary.iterations).toHaveLength(1);
     const store = new LocalArtifactStore(temporal.storeRoot);
     await expect(store.get(summary.finalCheckpoint)).resolves.toBeInstanceOf(Uint8Array);

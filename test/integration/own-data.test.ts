@@ -92,7 +92,7 @@ beforeAll(async () => {
 
   // Whatever the kills interrupted resumes on a last worker (in this process: nothing left to kill).
   await temporal.startWorkers();
-  [results.reference, results.a, results.b, results.c] = await Promise.all([reference, a.result(), b.result(), c.result()]);
+  [results.reference, results.a, results.b, results.c] = await Promise.all([reference, temporal.summary(a), temporal.summary(b), temporal.summary(c)]);
 });
 afterAll(async () => {
   if (judge && judge.exitCode === null) judge.kill('SIGKILL');

@@ -55,7 +55,7 @@ test('iteration t+1 starts while t evaluates; a patch then applies after t+1, an
   }, 30_000, 10);
   expect(await setHyperparameters(temporal.client, 'pipe', { update: { beta: 0.3 } })).toEqual({ appliesFrom: 3 });
   await stopCampaignAfterIteration(temporal.client, 'pipe');
-  const summary = await handle.result();
+  const summary = await temporal.summary(handle);
   expect(summary.stoppedEarly).toBe(true);
   expect(summary.iterations.map((r) => r.iteration)).toEqual([1, 2]);
   expect(summary.iterations.map((r) => (r.hyperparameters.update as { beta: number }).beta)).toEqual([0.1, 0.1]);

@@ -104,7 +104,7 @@ test('a reward worker in another process scores the campaign\'s responses (TypeS
   await nodeWorker('judge-ts');
   const input = spec('activity-ts', 'judge-ts');
   const handle = await startCampaign(temporal.client, input);
-  const summary = await handle.result();
+  const summary = await temporal.summary(handle);
   expect(summary.iterations).toHaveLength(1);
   await expectScoredByWorker('activity-ts', input);
 });
@@ -133,13 +133,13 @@ test('a reward worker that starts late: the status says the campaign waits for w
   const deadline = Date.now() + 60_000;
   while (!/waiting for a worker/.test(text) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 500));
-    text = formatStatus(await statusReport(temporal.client, 'activity-late'));
+    text = formatStatus(await statusReport(temporal.client, 'activity-late', store));
   }
   expect(text).toMatch(/waiting for a worker on task queue 'judge-late' \(reward activity 'reward', scheduled .*\): start the reward worker on that queue/);
   await nodeWorker('judge-late');
-  const summary = await handle.result();
+  const summary = await temporal.summary(handle);
   expect(summary.iterations).toHaveLength(1);
-  expect((await statusReport(temporal.client, 'activity-late')).waiting).toBeUndefined();
+  expect((await statusReport(temporal.client, 'activity-late', store)).waiting).toBeUndefined();
 });
 
 test('no worker on the queue: the campaign fails after scheduleToStartTimeout, naming the queue', async () => {

@@ -13,6 +13,7 @@ import { startCampaign } from '../../client';
 import { payloadSizes } from '../../client/history';
 import { runCampaign } from '../../engine/runner';
 import { LocalArtifactStore } from '../../store/local';
+import { S3ArtifactStore } from '../../store/s3';
 import { startS3Server, type S3TestServer } from '../support/s3-server';
 import { startTemporalHarness, type ChildWorker, type TemporalHarness } from '../support/temporal';
 import { pendingActivities } from '../support/pending';
@@ -64,7 +65,7 @@ test('two workers sharing only S3 finish a campaign, one of them killed mid-upda
   await trainer.kill('SIGKILL');
   await machine('c-training', 'training');
 
-  const summary = await handle.result();
+  const summary = await temporal.summary(handle, new S3ArtifactStore({ location: `s3://${s3.bucket}/many`, client: s3.client, scratch: path.join(temporal.dir, 'scratch-reader') }));
   expect(summary.finalCheckpoint.sha256).toBe(reference.finalCheckpoint.sha256);
   expect(summary.iterations.map((i) => i.eval.J)).toEqual(reference.iterations.map((i) => i.eval.J));
 

@@ -35,10 +35,10 @@ async function bundleWith(shim: string) {
 const recordFile = (campaign: string, t: number) => path.join(temporal.storeRoot, campaign, `iter-${t}`, 'campaign', 'record.json');
 
 test('a campaign upgraded from A to B mid-iteration completes, and both versions\' histories replay on B', async () => {
-  const [versionA, unguarded] = await Promise.all([bundleWith('before-patches.ts'), bundleWith('unguarded.ts')]);
+  const [versionA, unguarded, previousRelease] = await Promise.all([bundleWith('before-patches.ts'), bundleWith('unguarded.ts'), bundleWith('previous-release.ts')]);
 
   const workersA = await temporal.startWorkers({ workflowBundle: versionA, identity: 'version-a' });
-  const onA = await (await startCampaign(temporal.client, tinySpec('all-on-a', 'online-iterative-dpo', { iterations: 2 }))).result();
+  const onA = await temporal.summary(await startCampaign(temporal.client, tinySpec('all-on-a', 'online-iterative-dpo', { iterations: 2 })));
   expect(onA.iterations).toHaveLength(2);
   expect(fs.existsSync(recordFile('all-on-a', 1))).toBe(false);
 
@@ -53,22 +53,39 @@ test('a campaign upgraded from A to B mid-iteration completes, and both versions
   expect(fs.existsSync(recordFile('upgraded', 3))).toBe(false);
 
   await temporal.startWorkers({ identity: 'version-b' });
-  const summary = await upgraded.result();
-  expect(summary.iterations.map((r) => r.iteration)).toEqual([1, 2, 3]);
+  // A campaign started on B keeps a count, not its records (PATCHES.boundedRecords): its result names how many the
+  // store holds and the client reads them in. The one started on A keeps its records in state to the end.
+  const onB = await startCampaign(temporal.client, tinySpec('all-on-b', 'online-iterative-dpo', { iterations: 2 }));
+  const raw = await upgraded.result();
+  expect(raw.iterations.map((r) => r.iteration)).toEqual([1, 2, 3]);
+  expect(raw.recordsInStore).toBeUndefined();
+  const summary = await temporal.summary(upgraded);
+  expect(summary).toEqual(raw);
   // B's new step ran for what B finished; A's iteration 1 replayed on B without it.
   expect([1, 2, 3].map((t) => fs.existsSync(recordFile('upgraded', t)))).toEqual([false, true, true]);
   expect(JSON.parse(fs.readFileSync(recordFile('upgraded', 3), 'utf8'))).toEqual(summary.iterations[2]);
 
+  const rawB = await onB.result();
+  expect(rawB.iterations).toEqual([]);
+  expect(rawB.recordsInStore).toBe(2);
+  const onBSummary = await temporal.summary(onB);
+  expect(onBSummary.iterations.map((r) => r.iteration)).toEqual([1, 2]);
+  expect(onBSummary.iterations[1]).toEqual(JSON.parse(fs.readFileSync(recordFile('all-on-b', 2), 'utf8')));
+  expect(onBSummary.iterations[1].artifacts.checkpoint).toEqual(rawB.finalCheckpoint);
+
   const histories = await temporal.histories("WorkflowType = 'preferenceCampaign'");
-  expect(histories.map((h) => h.workflowId).sort()).toEqual(['all-on-a', 'upgraded']);
-  const replay = async (bundle: { code: string }) => {
+  expect(histories.map((h) => h.workflowId).sort()).toEqual(['all-on-a', 'all-on-b', 'upgraded']);
+  const replay = async (bundle: { code: string }, which = histories) => {
     const failures: string[] = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, which)) {
       if (r.error) failures.push(`${r.workflowId}: ${r.error.name}`);
     }
     return failures;
   };
   expect(await replay(temporal.workflowBundle)).toEqual([]);
   // Without the guard, A's history (and the upgraded one's A part) would not replay: the change needed versioning.
-  expect((await replay(unguarded)).sort()).toEqual(['all-on-a: DeterminismViolationError', 'upgraded: DeterminismViolationError']);
+  const startedOnA = histories.filter((h) => h.workflowId !== 'all-on-b');
+  expect((await replay(unguarded, startedOnA)).sort()).toEqual(['all-on-a: DeterminismViolationError', 'upgraded: DeterminismViolationError']);
+  // B's campaign does not replay on the previous release's code: keeping a count instead of records needed its patch.
+  expect(await replay(previousRelease, histories.filter((h) => h.workflowId === 'all-on-b'))).toEqual(['all-on-b: DeterminismViolationError']);
 });

@@ -11,12 +11,16 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
+import { Client, Connection, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../workers/dev-server';
 import { prefloopDataConverter } from '../../workers/data-converter';
 import { createPrefloopWorkers, type PrefloopWorkers, type WorkerSettings } from '../../workers/run';
+import { summaryOf } from '../../client/summary';
+import type { CampaignSummary } from '../../schemas/results';
+import { LocalArtifactStore } from '../../store/local';
+import type { ArtifactStore } from '../../store/types';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -58,6 +62,8 @@ export interface TemporalHarness {
   startWorkers(settings?: Partial<WorkerSettings>): Promise<PrefloopWorkers>;
   /** A worker process (`prefloop worker`) serving every queue; resolves once it polls. */
   spawnWorker(args?: { serve?: string; identity?: string; storeRoot?: string; env?: NodeJS.ProcessEnv }): Promise<ChildWorker>;
+  /** A campaign's result with every iteration's record (client/summary.ts), read from `store` (default: storeRoot's). */
+  summary(handle: Pick<WorkflowHandle, 'result'>, store?: ArtifactStore): Promise<CampaignSummary>;
   /** Every workflow execution's history in the namespace (for replay and payload checks). */
   histories(query?: string): Promise<Array<{ workflowId: string; history: History }>>;
   teardown(): Promise<void>;
@@ -117,6 +123,10 @@ export async function startTemporalHarness(options: { dynamicConfig?: Record<str
       };
       children.push(handle);
       return handle;
+    },
+
+    summary(handle, store) {
+      return summaryOf(handle, store ?? new LocalArtifactStore(storeRoot));
     },
 
     async histories(query) {
