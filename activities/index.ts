@@ -15,6 +15,8 @@ import type {
   StepContext, UpdateInput, UpdateOutput,
 } from '../engine/steps/types';
 import type { ArtifactStore } from '../store/types';
+import { resolvePairs } from '../store/records';
+import { PairsSegmentSchema, type PairsSegment } from '../schemas/pairs-source';
 import type { IterationPlan } from '../schemas/plan';
 import type { ComputePlacement } from '../engine/runtime/compute-placement';
 import { INVALID_INPUT } from '../schemas/failures';
@@ -37,6 +39,7 @@ const UpdateInputSchema = z.strictObject({
   policy: ArtifactRefSchema, reference: ArtifactRefSchema, pairs: z.array(ArtifactRefSchema).min(1, 'update needs at least one pairs artifact'), ...legacy,
 }).transform(drop);
 const EvaluateInputSchema = z.strictObject({ checkpoint: ArtifactRefSchema, pi0: ArtifactRefSchema });
+const EarlierPairsInputSchema = z.object({ segments: z.array(PairsSegmentSchema) });
 const RecordInputSchema = z.object({ campaign: z.string().min(1), record: z.object({ iteration: z.number().int().positive() }) });
 
 /** Each step activity's input schema (what parseEnvelope checks), by step. */
@@ -62,6 +65,11 @@ export interface PrefloopActivities {
    * lives outside the campaign's carried state (local activity; workflows/versions.ts, patch recordsInStore).
    */
   recordIteration(input: { campaign: string; record: IterationRecord }): Promise<ArtifactRef>;
+  /**
+   * The pairs of a campaign's earlier iterations, in order, from where the campaign says they are (local activity;
+   * workflows/versions.ts, patch pairsFromStore): records in the store instead of a list in every iteration's input.
+   */
+  earlierPairs(input: { segments: PairsSegment[] }): Promise<ArtifactRef[]>;
 }
 
 export interface ActivityDeps {
@@ -103,6 +111,15 @@ export function createActivities(deps: ActivityDeps): PrefloopActivities {
       const { campaign, record } = input;
       try {
         return await deps.store.put({ campaign, iteration: record.iteration, step: 'campaign', name: 'record.json' }, new TextEncoder().encode(JSON.stringify(record)), 'application/json');
+      } catch (err) {
+        throw classify(err);
+      }
+    },
+    async earlierPairs(input) {
+      const parsed = EarlierPairsInputSchema.safeParse(input);
+      if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid input to earlierPairs: ${formatZodIssues(parsed.error)}`, INVALID_INPUT);
+      try {
+        return await resolvePairs(deps.store, parsed.data.segments);
       } catch (err) {
         throw classify(err);
       }

@@ -8,6 +8,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ArtifactRef } from '../schemas/artifacts';
 import type { EvalMetrics } from '../schemas/results';
+import type { PairsSegment } from '../schemas/pairs-source';
 import type { CampaignSpec } from '../schemas/campaign';
 import { applySetOverrides, parseCampaignSpec } from '../schemas/parse';
 import type { preferenceCampaign } from '../workflows/campaign';
@@ -95,13 +96,18 @@ export async function forkCampaign(client: Client, options: ForkOptions): Promis
     ...(original.fork?.pairs ?? []),
     ...done.filter((t) => t <= k).map((t) => outputs.get(t)!.output.pairs),
   ];
+  // Where a source with pairsFromStore says its pairs are (bounded, whatever k): what iteration k was handed, then k's own.
+  // At k = 0 the fork inherits what the source itself was forked with.
+  const earlierPairs: PairsSegment[] | undefined = at
+    ? (at.input.earlierPairs ? [...at.input.earlierPairs, { refs: [at.output.pairs] }] : undefined)
+    : original.fork?.earlierPairs;
   const checkpoint = at ? at.output.checkpoint : setup.pi0;
   const baseSpec = at ? at.input.spec : originalSpec;
   const spec = parseCampaignSpec(mergePatch(mergePatch(baseSpec, { name: newCampaign }), patch), `fork of ${campaign} at iteration ${k}`);
   const origin: ForkOrigin = { campaign, iteration: k, checkpoint, patch };
   try {
     const handle = await startCampaign(client, spec, { campaign: newCampaign, memo: { prefloopFork: origin }, reuse: 'reject' }, {
-      fork: { ...origin, setup, pairs, initial: initialOfFork },
+      fork: { ...origin, setup, pairs, initial: initialOfFork, ...(earlierPairs ? { earlierPairs } : {}) },
     });
     return { campaign: newCampaign, from: { campaign, iteration: k, checkpoint }, spec, patch, handle };
   } catch (e) {

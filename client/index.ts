@@ -3,5 +3,5 @@ export * from './campaigns';
 export { auditCampaign, type CampaignAudit, type IterationAudit, type StepAudit } from './audit';
 export { ForkError, forkCampaign, type ForkOptions, type ForkStarted } from './fork';
 export { payloadSizes } from './history';
-export { storedRecords, summaryOf, withStoredRecords } from './summary';
+export { summaryOf, withStoredRecords } from './summary';
 export { ensureSearchAttributes } from './search-attributes';

@@ -5,28 +5,9 @@
  * demo, fork) goes through here and sees them all.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { ArtifactRef } from '../schemas/artifacts';
-import type { CampaignSummary, IterationRecord } from '../schemas/results';
+import type { CampaignSummary } from '../schemas/results';
+import { storedRecords } from '../store/records';
 import type { ArtifactStore } from '../store/types';
-import { mapLimit } from './audit';
-
-/** The store key of iteration t's record (written by the campaign's recordIteration local activity). */
-export const recordKey = (campaign: string, iteration: number) => ({ campaign, iteration, step: 'campaign', name: 'record.json' });
-
-/** Records of iterations 1..count of `campaign`, in order, from the store; a missing one is an error naming it. */
-export async function storedRecords(store: ArtifactStore, campaign: string, count: number): Promise<IterationRecord[]> {
-  if (count === 0) return [];
-  const refs = new Map<number, ArtifactRef>();
-  for (const { key, ref } of await store.list(campaign)) if (key.step === 'campaign' && key.name === 'record.json') refs.set(key.iteration, ref);
-  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((t) => !refs.has(t));
-  if (missing.length) {
-    throw new Error(`the records of ${campaign}'s iterations ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''} are not in the store at ${store.root}: `
-      + 'pass the store the campaign\'s workers write to (--store, or PREFLOOP_STORE)');
-  }
-  return mapLimit(Array.from({ length: count }, (_, i) => i + 1), 32, async (t) => {
-    return JSON.parse(Buffer.from(await store.get(refs.get(t)!)).toString('utf8')) as IterationRecord;
-  });
-}
 
 /** The summary with `iterations` listing every record (those kept in the store read in); others are returned as is. */
 export async function withStoredRecords(summary: CampaignSummary, store: ArtifactStore): Promise<CampaignSummary> {

@@ -52,7 +52,7 @@ function initialState(spec: CampaignSpec, input: CampaignInput): CampaignState {
     spec, next: 1, pairs: [], records: [], labels: 0, changes: [], pending: [], paused: false, stopAfterIteration: false,
   };
   if (input.fork) {
-    const { setup, pairs, initial, ...origin } = input.fork;
+    const { setup, pairs, initial, earlierPairs: _segments, ...origin } = input.fork;
     state.setup = setup;
     state.initial = initial;
     state.policy = origin.checkpoint;
@@ -68,7 +68,13 @@ export async function preferenceCampaign(input: CampaignInput): Promise<Campaign
   if (!input.state) {
     fresh = initialState(await validatedSpec(input.spec), input);
     // Decided once per campaign: one started by an earlier version keeps its records in state (workflows/versions.ts).
-    if (patched(PATCHES.boundedRecords)) fresh.completed = 0;
+    if (patched(PATCHES.boundedRecords)) {
+      fresh.completed = 0;
+      if (patched(PATCHES.pairsFromStore)) {
+        fresh.pairsBase = input.fork?.earlierPairs ?? (fresh.pairs.length ? [{ refs: fresh.pairs }] : []);
+        fresh.pairs = [];
+      }
+    }
   }
   const run = newCampaignRun(campaign, input.state ?? fresh!);
   const { state } = run;
@@ -146,7 +152,7 @@ async function runIterations(run: CampaignRun, setup: SetupRefs, initialEvaluati
     if (!current) {
       run.step = 'idle';
       if (state.paused) await condition(() => !state.paused);
-      current = await startIteration(run, setup, t, state.policy ?? setup.pi0, state.pairs);
+      current = await startIteration(run, setup, t, state.policy ?? setup.pi0);
       if (!current) break;
     }
     // Scheduled before this iteration's sampling, so with one inference slot it is done before sampling starts.
@@ -167,16 +173,24 @@ async function runIterations(run: CampaignRun, setup: SetupRefs, initialEvaluati
   return false;
 }
 
-/** Starts iteration t on `policy` and `previousPairs`, with the patches due by then; undefined past the last. */
-async function startIteration(run: CampaignRun, setup: SetupRefs, t: number, policy: ArtifactRef, previousPairs: ArtifactRef[]): Promise<StartedIteration | undefined> {
+/**
+ * Starts iteration t on `policy` and the pairs so far, with the patches due by then; undefined past the last.
+ * Started ahead, t-1 has not been recorded yet: `ahead` is its pairs.
+ */
+async function startIteration(run: CampaignRun, setup: SetupRefs, t: number, policy: ArtifactRef, ahead?: ArtifactRef): Promise<StartedIteration | undefined> {
   const { state, campaign } = run;
+  const recorded = state.next - 1;
+  const earlier = state.pairsBase
+    // Iterations 1..recorded have written their records (finishIteration awaits it), so the store has their pairs.
+    ? { previousPairs: [], earlierPairs: [...state.pairsBase, ...(recorded > 0 ? [{ campaign, through: recorded }] : []), ...(ahead ? [{ refs: [ahead] }] : [])] }
+    : { previousPairs: ahead ? [...state.pairs, ahead] : state.pairs };
   applyDuePatches(state, t);
   if (t > state.spec.iterations) return undefined;
   const spec = state.spec;
   run.step = 'iteration';
   const handle = await startChild(preferenceIteration, {
     workflowId: iterationWorkflowId(campaign, t),
-    args: [{ campaign, iteration: t, spec, setup, policy, previousPairs, paused: state.paused }],
+    args: [{ campaign, iteration: t, spec, setup, policy, ...earlier, paused: state.paused }],
   });
   const started = { handle, spec };
   run.inFlight.set(t, started);
@@ -198,7 +212,7 @@ async function finishIteration(run: CampaignRun, setup: SetupRefs, t: number, cu
   const notice = run.trained.get(t);
   run.trained.delete(t);
   if (!finished && notice && !state.paused && !state.stopAfterIteration && !workflowInfo().continueAsNewSuggested) {
-    await startIteration(run, setup, t + 1, notice.checkpoint, [...state.pairs, notice.pairs]);
+    await startIteration(run, setup, t + 1, notice.checkpoint, notice.pairs);
   }
   const out = await result;
   run.inFlight.delete(t);
@@ -208,7 +222,7 @@ async function finishIteration(run: CampaignRun, setup: SetupRefs, t: number, cu
   // Campaigns started before this patch replay without it (workflows/versions.ts). Always true where `completed` is set.
   if (patched(PATCHES.recordsInStore)) await proxyLocalActivities<PrefloopActivities>(localOptions).recordIteration({ campaign: run.campaign, record });
   state.policy = out.checkpoint;
-  state.pairs = [...state.pairs, out.pairs];
+  if (!state.pairsBase) state.pairs = [...state.pairs, out.pairs];
   state.labels += out.labels;
   // The paper keeps the best main-agent policy on a validation set: best J (or evaluation.select) on held-out prompts.
   state.best = updateBest(state.best, t, out.eval, current.spec.evaluation.select);

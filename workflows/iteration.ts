@@ -50,7 +50,11 @@ export async function preferenceIteration(input: IterationWorkflowInput): Promis
   const stage = plan.stage;
 
   await enter('sample', stage);
-  const start: IterationStart = { pi0: setup.pi0, policy: input.policy, trainPrompts: setup.trainPrompts, offlinePairs: setup.offlinePairs, previousPairs: input.previousPairs };
+  // Read only when the update trains on them: a campaign with pairsFromStore says where they are, not what they are.
+  const previousPairs = input.earlierPairs && plan.update.data === 'accumulate'
+    ? await proxyLocalActivities<PrefloopActivities>(localOptions).earlierPairs({ segments: input.earlierPairs })
+    : input.previousPairs;
+  const start: IterationStart = { pi0: setup.pi0, policy: input.policy, trainPrompts: setup.trainPrompts, offlinePairs: setup.offlinePairs, previousPairs };
   const calls = sampleShardCalls(plan, spec.sampling.shards, start);
   status.shards = calls.length;
   // Every (sampler, shard) is its own activity: they run in parallel on every worker of the inference queue.

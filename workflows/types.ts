@@ -8,6 +8,7 @@ import type { SetupOutput } from '../engine/steps/types';
 import type { IterationOutcome } from '../schemas/iteration-wiring';
 import type { EvalMetrics, IterationRecord } from '../schemas/results';
 import type { BestIteration } from '../schemas/selection';
+import type { PairsSegment } from '../schemas/pairs-source';
 
 /** The setup step's output (iteration 0): pi0, prompt pools, offline pairs if any. */
 export type SetupRefs = SetupOutput;
@@ -22,8 +23,10 @@ export interface IterationInput {
   setup: SetupRefs;
   /** Current policy checkpoint (pi_{t-1}). */
   policy: ArtifactRef;
-  /** Pairs of earlier iterations, for `data: accumulate`. */
+  /** Pairs of earlier iterations, for `data: accumulate` (empty where `earlierPairs` says where they are). */
   previousPairs: ArtifactRef[];
+  /** Where the pairs of earlier iterations are, in campaigns with PATCHES.pairsFromStore: read only if the update needs them. */
+  earlierPairs?: PairsSegment[];
 }
 
 /** What the next iteration needs from this one: its policy and its new pairs (iterationTrainedSignal). */
@@ -78,7 +81,13 @@ export interface CampaignState {
   /** Next iteration to run (1-based; iteration 0 is setup). */
   next: number;
   policy?: ArtifactRef;
+  /** Pairs of the finished iterations (a fork's inherited ones first); empty where `pairsBase` is set. */
   pairs: ArtifactRef[];
+  /**
+   * Set in campaigns started with PATCHES.pairsFromStore: the pairs before this campaign's own iterations (a fork's
+   * source, as segments); its own are read from its records in the store, so no list grows here.
+   */
+  pairsBase?: PairsSegment[];
   /** Records of the finished iterations, kept here by campaigns started before PATCHES.boundedRecords only. */
   records: IterationRecord[];
   /**
@@ -102,7 +111,11 @@ export interface CampaignInput {
   /** Carried across continue-as-new; absent on the first run. */
   state?: CampaignState;
   /** Set by fork(): start from another campaign's iteration instead of running setup; `initial` is its evaluation. */
-  fork?: ForkOrigin & { setup: SetupRefs; pairs: ArtifactRef[]; initial: EvalMetrics };
+  fork?: ForkOrigin & {
+    setup: SetupRefs; pairs: ArtifactRef[]; initial: EvalMetrics;
+    /** The same pairs as segments, where the source's records are in the store (client/fork.ts); preferred to `pairs`. */
+    earlierPairs?: PairsSegment[];
+  };
 }
 
 export interface CampaignStatus {

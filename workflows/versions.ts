@@ -22,4 +22,10 @@ export const PATCHES = {
    * longer grows with every iteration. Decided once, when the campaign starts; campaigns started before keep theirs.
    */
   boundedRecords: 'prefloop-bounded-records',
+  /**
+   * A new campaign (one with boundedRecords) hands each iteration where its earlier pairs are (schemas/pairs-source.ts:
+   * its records in the store, a fork's source before them) instead of the list of them, and carries no such list:
+   * the iteration reads them (earlierPairs local activity) when its update accumulates. Decided once, at the start.
+   */
+  pairsFromStore: 'prefloop-pairs-from-store',
 } as const;

@@ -13,7 +13,8 @@ import {
   startCampaign, stopCampaignAfterIteration,
 } from '../../client';
 import { iterationStatusQuery } from '../../workflows/messages';
-import { activityExecutions, payloadSizes } from '../../client/history';
+import { activityExecutions, childExecutions, payloadSizes } from '../../client/history';
+import type { IterationInput } from '../../workflows/types';
 import { startTemporalHarness, type TemporalHarness } from '../support/temporal';
 import { isQuiescent, pendingActivities } from '../support/pending';
 import { tinySpec } from '../support/specs';
@@ -119,6 +120,16 @@ test('pause, resume, setHyperparameters, stopAfterIteration, audit and fork', as
   // Fork at iteration 0: pi0 and its evaluation.
   const { handle: fork0 } = await forkCampaign(temporal.client, { campaign: 'ctl', iteration: 0, patch: { iterations: 1 }, newCampaign: 'ctl-fork0' });
   expect((await temporal.summary(fork0)).initial).toEqual(summary.initial);
+
+  // Fork at iteration 2, accumulating: the fork is handed where ctl's pairs are (segments), not a list of them, and its
+  // update trains on ctl's pairs of iterations 1 and 2 (read from ctl's records in the store), then on its own.
+  const { handle: fork2 } = await forkCampaign(temporal.client, { campaign: 'ctl', iteration: 2, patch: { iterations: 1, update: { data: 'accumulate' } }, newCampaign: 'ctl-fork2' });
+  const forked2 = await temporal.summary(fork2);
+  const child = childExecutions(await fork2.fetchHistory())[0].input as IterationInput;
+  expect(child.previousPairs).toEqual([]);
+  expect(child.earlierPairs!.length).toBeLessThanOrEqual(2);
+  const update = (await auditCampaign(temporal.client, store, 'ctl-fork2')).iterations[0].steps.find((s) => s.step === 'update')!;
+  expect((update.input as { pairs: unknown[] }).pairs).toEqual([summary.iterations[0].artifacts.pairs, summary.iterations[1].artifacts.pairs, forked2.iterations[0].artifacts.pairs]);
 });
 
 test('cancel stops the step in flight promptly and the campaign ends cancelled', async () => {

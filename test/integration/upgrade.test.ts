@@ -8,7 +8,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import { startCampaign } from '../../client/campaigns';
+import { childExecutions } from '../../client/history';
+import type { IterationInput } from '../../workflows/types';
+import { LocalArtifactStore } from '../../store/local';
+import { resolvePairs } from '../../store/records';
 import { startTemporalHarness, type TemporalHarness } from '../support/temporal';
 import { tinySpec } from '../support/specs';
 import { waitFor } from '../support/wait';
@@ -72,6 +77,13 @@ test('a campaign upgraded from A to B mid-iteration completes, and both versions
   expect(onBSummary.iterations.map((r) => r.iteration)).toEqual([1, 2]);
   expect(onBSummary.iterations[1]).toEqual(JSON.parse(fs.readFileSync(recordFile('all-on-b', 2), 'utf8')));
   expect(onBSummary.iterations[1].artifacts.checkpoint).toEqual(rawB.finalCheckpoint);
+  // ... and hands its iterations where the earlier pairs are (PATCHES.pairsFromStore), not the growing list of them,
+  // while the campaign started on A hands the list to the end, B's iteration 3 included.
+  const inputs = async (handle: { fetchHistory(): Promise<History> }) => childExecutions(await handle.fetchHistory()).map((c) => c.input as IterationInput);
+  const onBInputs = await inputs(onB);
+  expect(onBInputs.map((i) => [i.previousPairs, i.earlierPairs?.length])).toEqual([[[], 0], [[], 1]]);
+  expect(await resolvePairs(new LocalArtifactStore(temporal.storeRoot), onBInputs[1].earlierPairs!)).toEqual([onBSummary.iterations[0].artifacts.pairs]);
+  expect((await inputs(upgraded)).map((i) => [i.previousPairs.length, i.earlierPairs])).toEqual([[0, undefined], [1, undefined], [2, undefined]]);
 
   const histories = await temporal.histories("WorkflowType = 'preferenceCampaign'");
   expect(histories.map((h) => h.workflowId).sort()).toEqual(['all-on-a', 'all-on-b', 'upgraded']);
