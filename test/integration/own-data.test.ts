@@ -4,8 +4,9 @@
  * Parquet twin that pyarrow wrote) and the ONNX reward model directory, and once with the `activity` reward served by
  * the Python example worker in another process.
  *
- * One scenario, three campaigns sharing the server and the workers (so that a dead worker's heartbeat timeout, 10 s,
- * is waited out once per kill, with the other campaigns' work and the in-process reference run filling it):
+ * One scenario, three campaigns sharing the server and the workers, so that each dead worker's heartbeat timeout
+ * (10 s) is filled with the other campaigns' work and the in-process reference run (the file took ~70 s as two
+ * tests that waited them out in turn):
  * - A (ONNX reward model): its worker SIGKILLed mid-sampling (after a shard's first chunk of two);
  * - B (A's spec, started once A's worker is dead): the next worker SIGKILLed mid-training (after a saved optimizer step);
  * - C (`activity` reward, the Python worker): started with A, so it lives through both kills too.
@@ -84,13 +85,14 @@ beforeAll(async () => {
   const c = await startCampaign(temporal.client, activitySpec);
   await killWhen(w1, 'A sampling, a chunk written', 'own-onnx/iter-1', 'sampleShard', (cur) => cur.step === 'sample');
 
-  // While A's sampling waits out its heartbeat timeout: the uninterrupted run here, and B on the next worker.
-  const reference = runCampaign(onnxSpec('own-onnx'), { store, campaign: 'own-onnx-reference' });
+  // While A's sampling waits out its heartbeat timeout, B runs on the next worker.
   const w2 = await temporal.spawnWorker({ identity: 'w2' });
   const b = await startCampaign(temporal.client, onnxSpec('own-onnx-b'));
   await killWhen(w2, 'B training, an optimizer state saved', 'own-onnx-b/iter-1', 'update', (cur) => cur.step >= 2);
 
-  // Whatever the kills interrupted resumes on a last worker (in this process: nothing left to kill).
+  // While B's update waits out its heartbeat timeout: the uninterrupted run here, and a last worker (in this
+  // process: nothing left to kill) on which whatever the kills interrupted resumes.
+  const reference = runCampaign(onnxSpec('own-onnx'), { store, campaign: 'own-onnx-reference' });
   await temporal.startWorkers();
   [results.reference, results.a, results.b, results.c] = await Promise.all([reference, temporal.summary(a), temporal.summary(b), temporal.summary(c)]);
 });
