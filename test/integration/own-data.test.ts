@@ -7,8 +7,9 @@
  * One scenario, three campaigns sharing the server and the workers, so that each dead worker's heartbeat timeout
  * (10 s) is filled with the other campaigns' work and the in-process reference run (the file took ~70 s as two
  * tests that waited them out in turn):
- * - A (ONNX reward model): its worker SIGKILLed mid-sampling (after a shard's first chunk of two);
- * - B (A's spec, started once A's worker is dead): the next worker SIGKILLed mid-training (after a saved optimizer step);
+ * - A (ONNX reward model): the worker sampling for it SIGKILLed mid-sampling (after a shard's first chunk of two);
+ * - B (A's spec, started then): the other worker SIGKILLed mid-training (after a saved optimizer step), before A's
+ *   sampling is retried;
  * - C (`activity` reward, the Python worker): started with A, so it lives through both kills too.
  * A and B must end on the uninterrupted in-process run's checkpoint (sha256) and evaluations; A's export has the input
  * model's tensor names, shapes and dtypes; C's ranks and evaluations are the worker's scores; `history` shows the
@@ -66,29 +67,34 @@ function startJudge(): Promise<void> {
   });
 }
 
-/** SIGKILLs `worker` once `workflowId` has `activityType` in flight with a cursor that `ready` accepts. */
-async function killWhen(worker: ChildWorker, what: string, workflowId: string, activityType: string, ready: (cursor: any) => boolean): Promise<void> {
-  await waitFor(what, async () => {
+/**
+ * Once `workflowId` has `activityType` in flight with a cursor that `ready` accepts, SIGKILLs the worker running it
+ * (one of `workers`, by identity); returns the others.
+ */
+async function killWhen(workers: Record<string, ChildWorker>, what: string, workflowId: string, activityType: string, ready: (cursor: any) => boolean): Promise<Record<string, ChildWorker>> {
+  const running = await waitFor(what, async () => {
     const pending = await pendingActivities(temporal.client, workflowId);
-    return pending.some((p) => p.activityType === activityType && p.cursor !== undefined && ready(p.cursor)) || undefined;
+    return pending.find((p) => p.activityType === activityType && p.cursor !== undefined && ready(p.cursor))?.worker;
   }, 120_000, 10);
-  await worker.kill('SIGKILL');
+  const name = Object.keys(workers).find((w) => running.startsWith(`${w}/`));
+  if (!name) throw new Error(`${what}: on worker '${running}', not one of ${Object.keys(workers).join(', ')}`);
+  await workers[name].kill('SIGKILL');
+  return Object.fromEntries(Object.entries(workers).filter(([w]) => w !== name));
 }
 
 beforeAll(async () => {
   temporal = await startTemporalHarness();
   store = new LocalArtifactStore(temporal.storeRoot);
   placeOwnData(temporal.storeRoot);
-  const [w1] = await Promise.all([temporal.spawnWorker({ identity: 'w1' }), startJudge()]);
+  const [w1, w2] = await Promise.all([temporal.spawnWorker({ identity: 'w1' }), temporal.spawnWorker({ identity: 'w2' }), startJudge()]);
 
   const a = await startCampaign(temporal.client, onnxSpec('own-onnx'));
   const c = await startCampaign(temporal.client, activitySpec);
-  await killWhen(w1, 'A sampling, a chunk written', 'own-onnx/iter-1', 'sampleShard', (cur) => cur.step === 'sample');
+  const survivor = await killWhen({ w1, w2 }, 'A sampling, a chunk written', 'own-onnx/iter-1', 'sampleShard', (cur) => cur.step === 'sample');
 
-  // While A's sampling waits out its heartbeat timeout, B runs on the next worker.
-  const w2 = await temporal.spawnWorker({ identity: 'w2' });
+  // While A's sampling waits out its heartbeat timeout, B runs on the other worker (the only one left).
   const b = await startCampaign(temporal.client, onnxSpec('own-onnx-b'));
-  await killWhen(w2, 'B training, an optimizer state saved', 'own-onnx-b/iter-1', 'update', (cur) => cur.step >= 2);
+  await killWhen(survivor, 'B training, an optimizer state saved', 'own-onnx-b/iter-1', 'update', (cur) => cur.step >= 2);
 
   // While B's update waits out its heartbeat timeout: the uninterrupted run here, and a last worker (in this
   // process: nothing left to kill) on which whatever the kills interrupted resumes.

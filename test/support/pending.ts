@@ -6,6 +6,8 @@ export interface PendingActivity {
   attempt: number;
   /** The last heartbeat cursor the server holds for it (undefined: none yet). */
   cursor: unknown;
+  /** Identity of the worker running (or that last ran) it, e.g. 'w1/inference' for `prefloop worker --identity w1`. */
+  worker: string | undefined;
 }
 
 /** Activities in flight for a workflow, as the server sees them (what a new attempt would resume from). */
@@ -15,6 +17,7 @@ export async function pendingActivities(client: Client, workflowId: string): Pro
     activityType: p.activityType?.name ?? '',
     attempt: p.attempt ?? 1,
     cursor: p.heartbeatDetails ? decodePayloads(p.heartbeatDetails)[0] : undefined,
+    worker: p.lastWorkerIdentity || undefined,
   }));
 }
 
