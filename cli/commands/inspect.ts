@@ -22,7 +22,7 @@ const refList = (refs: Record<string, ArtifactRef | undefined>, pruned: string[]
 export function registerInspect(program: Command): void {
   addConnectionOptions(program.command('history'))
     .argument('<campaign>', 'campaign id')
-    .description('the audit: every step with its input and output artifacts (sha256, rows), attempts and duration')
+    .description('each evaluation so far (as status shows them), then the audit: every step with its input and output artifacts (sha256, rows), attempts and duration')
     .option('--store <dir>', 'artifact store root, for the attempt journal [env PREFLOOP_STORE, default .prefloop/store]')
     .option('--json', 'print the full audit as JSON (refs, seeds, hyper-parameters, attempt journal, control events)')
     .action(action(async (ctx, campaign: string) => {
