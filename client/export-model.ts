@@ -6,7 +6,7 @@
  */
 import { resolveUserPath } from '../store/confine';
 import type { ArtifactStore } from '../store/types';
-import { decodeCheckpoint } from '../engine/checkpoint/checkpoint';
+import { getCheckpoint } from '../engine/checkpoint/stored';
 import { exportHfModel, type ExportResult } from '../engine/checkpoint/hf-export';
 import { InvalidInputError } from '../engine/errors';
 import { POLICY_SOURCE, type PolicySource } from '../engine/steps/hf-policy';
@@ -27,7 +27,7 @@ export async function exportIteration(store: ArtifactStore, campaign: string, it
     : { campaign, iteration, step: 'update', name: 'policy.safetensors' };
   const ref = await store.find(key);
   if (!ref) throw new CheckpointNotFoundError(`campaign ${campaign} has no policy for iteration ${iteration} (not run yet, or pruned by gc); iteration 0 is pi0`);
-  const { config, state } = decodeCheckpoint(await store.get(ref), ref.uri);
+  const { config, state } = await getCheckpoint(store, ref);
   const dir = await resolveUserPath(store.root, source.path);
   return { ...exportHfModel(dir, config, state.weights, out), checkpoint: ref.uri };
 }

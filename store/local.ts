@@ -40,6 +40,10 @@ export class LocalArtifactStore implements ArtifactStore {
     return this.write(key, mediaType, (async function* () { yield data; })(), undefined);
   }
 
+  async putChunks(key: ArtifactKey, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, mediaType: string): Promise<ArtifactRef> {
+    return this.write(key, mediaType, (async function* () { yield* chunks; })(), undefined);
+  }
+
   async putJsonl(key: ArtifactKey, rows: Iterable<unknown> | AsyncIterable<unknown>): Promise<ArtifactRef> {
     const counter = { rows: 0 };
     return this.write(key, MEDIA_TYPES.jsonl, encodeJsonl(rows, counter, keyToUri(key)), counter);
@@ -69,6 +73,23 @@ export class LocalArtifactStore implements ArtifactStore {
     const actual = createHash('sha256').update(data).digest('hex');
     if (actual !== ref.sha256) throw new ArtifactCorruptError(ref.uri, ref.sha256, actual, `${data.length} bytes, expected ${ref.bytes}`);
     return data;
+  }
+
+  async *getChunks(ref: ArtifactRef): AsyncIterable<Uint8Array> {
+    const file = await this.locate(checkRef(ref));
+    const hash = createHash('sha256');
+    let bytes = 0;
+    try {
+      for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        yield chunk;
+      }
+    } catch (e) {
+      throw await this.prunedOr(missingOr(e, ref.uri, file), ref);
+    }
+    const actual = hash.digest('hex');
+    if (actual !== ref.sha256) throw new ArtifactCorruptError(ref.uri, ref.sha256, actual, `${bytes} bytes, expected ${ref.bytes}`);
   }
 
   async *readJsonl<T = unknown>(ref: ArtifactRef): AsyncIterable<T> {

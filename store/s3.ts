@@ -126,17 +126,25 @@ export class S3ArtifactStore implements ArtifactStore {
     return this.publish(key, ref, () => Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   }
 
+  async putChunks(key: ArtifactKey, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, mediaType: string): Promise<ArtifactRef> {
+    return this.spoolAndPublish(key, chunks, mediaType);
+  }
+
   async putJsonl(key: ArtifactKey, rows: Iterable<unknown> | AsyncIterable<unknown>): Promise<ArtifactRef> {
-    const uri = keyToUri(key);
     const counter = { rows: 0 };
-    // Spool first: the object's name holds its sha256, known only once every row is written.
-    const spool = path.join(this.root, '.uploads', `${process.pid}-${randomBytes(6).toString('hex')}.jsonl`);
+    return this.spoolAndPublish(key, encodeJsonl(rows, counter, keyToUri(key)), MEDIA_TYPES.jsonl, counter);
+  }
+
+  /** Spool first: the object's name holds its sha256, known only once every byte is written. */
+  private async spoolAndPublish(key: ArtifactKey, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, mediaType: string, counter?: { rows: number }): Promise<ArtifactRef> {
+    const uri = keyToUri(key);
+    const spool = path.join(this.root, '.uploads', `${process.pid}-${randomBytes(6).toString('hex')}`);
     const hash = createHash('sha256');
     let bytes = 0;
     const fh = await fs.promises.open(spool, 'wx', 0o600);
     try {
       try {
-        for await (const chunk of encodeJsonl(rows, counter, uri)) {
+        for await (const chunk of chunks) {
           hash.update(chunk);
           for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
           bytes += chunk.length;
@@ -144,7 +152,7 @@ export class S3ArtifactStore implements ArtifactStore {
       } finally {
         await fh.close();
       }
-      const ref: ArtifactRef = { uri, sha256: hash.digest('hex'), bytes, mediaType: MEDIA_TYPES.jsonl, rows: counter.rows };
+      const ref: ArtifactRef = { uri, sha256: hash.digest('hex'), bytes, mediaType, ...(counter ? { rows: counter.rows } : {}) };
       return await this.publish(key, ref, () => fs.createReadStream(spool, { highWaterMark: 1 << 20 }));
     } finally {
       await fs.promises.rm(spool, { force: true });
@@ -176,6 +184,19 @@ export class S3ArtifactStore implements ArtifactStore {
     const actual = hash.digest('hex');
     if (actual !== ref.sha256) throw new ArtifactCorruptError(ref.uri, ref.sha256, actual, `${this.describe(objectKey)}: ${data.length} bytes, expected ${ref.bytes}`);
     return data;
+  }
+
+  async *getChunks(ref: ArtifactRef): AsyncIterable<Uint8Array> {
+    const objectKey = this.contentKey(checkRef(ref));
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of await this.body(ref, objectKey)) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      yield chunk;
+    }
+    const actual = hash.digest('hex');
+    if (actual !== ref.sha256) throw new ArtifactCorruptError(ref.uri, ref.sha256, actual, `${this.describe(objectKey)}: ${bytes} bytes, expected ${ref.bytes}`);
   }
 
   async *readJsonl<T = unknown>(ref: ArtifactRef): AsyncIterable<T> {

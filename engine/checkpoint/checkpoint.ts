@@ -6,7 +6,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { NamedTensors, ResolvedModelConfig, TrainState } from '../model/api';
-import { CheckpointFormatError, decodeSafetensors, encodeSafetensors, type RawTensor } from './safetensors';
+import { CheckpointFormatError, decodeSafetensors, safetensorsChunks, SafetensorsReader, type RawTensor } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'prefloop.checkpoint.v1';
 const M = 'optimizer.m.';
@@ -28,23 +28,17 @@ function addAll(out: Map<string, RawTensor>, prefix: string, tensors: NamedTenso
   for (const [name, t] of tensors) out.set(prefix + name, toRaw(t));
 }
 
-export function encodeWeights(weights: NamedTensors, metadata: Record<string, string> = {}): Uint8Array {
-  const all = new Map<string, RawTensor>();
-  addAll(all, '', weights);
-  return encodeSafetensors(all, metadata);
-}
-
-export function decodeWeights(bytes: Uint8Array, source = 'weights'): { weights: NamedTensors; metadata: Record<string, string> } {
-  const { tensors, metadata } = decodeSafetensors(bytes, source);
+function weightsOf(tensors: Map<string, RawTensor>, source: string): NamedTensors {
   const weights: NamedTensors = new Map();
   for (const [name, t] of tensors) {
     if (t.dtype !== 'F32') throw new CheckpointFormatError(`${source}: tensor '${name}' is ${t.dtype}; model weights must be F32`);
     weights.set(name, { dtype: 'float32', shape: t.shape, data: t.data as Float32Array });
   }
-  return { weights, metadata };
+  return weights;
 }
 
-export function encodeCheckpoint(ckpt: PolicyCheckpoint, extra: Record<string, string> = {}): Uint8Array {
+/** The checkpoint file as chunks (the header, then views of the state's own arrays): store.putChunks streams it. */
+export function checkpointChunks(ckpt: PolicyCheckpoint, extra: Record<string, string> = {}): Uint8Array[] {
   const { state, config } = ckpt;
   for (const [label, moments] of [['m', state.m], ['v', state.v]] as const) {
     if (moments.size === 0) continue;
@@ -58,12 +52,16 @@ export function encodeCheckpoint(ckpt: PolicyCheckpoint, extra: Record<string, s
   addAll(all, '', state.weights);
   addAll(all, M, state.m);
   addAll(all, V, state.v);
-  return encodeSafetensors(all, {
+  return safetensorsChunks(all, {
     ...extra,
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(config),
     step: String(state.step),
   });
+}
+
+export function encodeCheckpoint(ckpt: PolicyCheckpoint, extra: Record<string, string> = {}): Uint8Array {
+  return Buffer.concat(checkpointChunks(ckpt, extra));
 }
 
 const CONFIG_KEYS: (keyof ResolvedModelConfig)[] = ['vocab', 'dModel', 'layers', 'heads', 'context', 'tiedHead'];
@@ -83,8 +81,20 @@ function parseConfig(text: string | undefined, source: string): ResolvedModelCon
   return c as unknown as ResolvedModelConfig;
 }
 
+/** Reads a checkpoint of `totalBytes` from chunks: memory is the state plus one chunk (never the file too). */
+export async function readCheckpoint(chunks: AsyncIterable<Uint8Array>, totalBytes: number, source = 'checkpoint'): Promise<LoadedCheckpoint> {
+  const reader = new SafetensorsReader(totalBytes, source);
+  for await (const chunk of chunks) reader.push(chunk);
+  const { tensors, metadata } = reader.finish();
+  return checkpointOf(weightsOf(tensors, source), metadata, source);
+}
+
 export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): LoadedCheckpoint {
-  const { weights: all, metadata } = decodeWeights(bytes, source);
+  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  return checkpointOf(weightsOf(tensors, source), metadata, source);
+}
+
+function checkpointOf(all: NamedTensors, metadata: Record<string, string>, source: string): LoadedCheckpoint {
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new CheckpointFormatError(`${source}: __metadata__.format is ${JSON.stringify(metadata.format)}, expected '${CHECKPOINT_FORMAT}'`);
   }

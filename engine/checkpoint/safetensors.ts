@@ -38,7 +38,11 @@ function numel(shape: number[]): number {
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-export function encodeSafetensors(tensors: Map<string, RawTensor>, metadata: Record<string, string> = {}): Uint8Array {
+/**
+ * The file as its parts, in order: the length field and header, then a view of each tensor's own bytes (no copy).
+ * Written one after another they are the file, so a store can stream a model without a second copy in memory.
+ */
+export function safetensorsChunks(tensors: Map<string, RawTensor>, metadata: Record<string, string> = {}): Uint8Array[] {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -67,38 +71,36 @@ export function encodeSafetensors(tensors: Map<string, RawTensor>, metadata: Rec
   const jsonBytes0 = Buffer.byteLength(json, 'utf8');
   json += ' '.repeat((8 - ((8 + jsonBytes0) % 8)) % 8);
   const jsonBytes = Buffer.from(json, 'utf8');
-  const out = new Uint8Array(8 + jsonBytes.byteLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(jsonBytes.byteLength), true);
-  out.set(jsonBytes, 8);
-  let at = 8 + jsonBytes.byteLength;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
+  const head = new Uint8Array(8 + jsonBytes.byteLength);
+  new DataView(head.buffer).setBigUint64(0, BigInt(jsonBytes.byteLength), true);
+  head.set(jsonBytes, 8);
+  return [head, ...parts];
+}
+
+export function encodeSafetensors(tensors: Map<string, RawTensor>, metadata: Record<string, string> = {}): Uint8Array {
+  const chunks = safetensorsChunks(tensors, metadata);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
   }
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array, source = 'checkpoint'): { tensors: Map<string, RawTensor>; metadata: Record<string, string> } {
-  const fail = (problem: string): never => {
-    throw new CheckpointFormatError(`${source}: not a valid safetensors file: ${problem}`);
-  };
-  if (bytes.byteLength < 8) fail(`${bytes.byteLength} bytes is shorter than the 8-byte header length`);
-  const n64 = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n64 > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) {
-    fail(`header length ${n64} exceeds the ${bytes.byteLength - 8} bytes after the length field (file truncated or not safetensors)`);
-  }
-  const n = Number(n64);
+interface Entry { name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number }
+
+/** Validates the header against a file of `totalBytes`; returns the tensors in data order and the metadata. */
+function parseHeader(json: Uint8Array, dataLength: number, fail: (problem: string) => never): { entries: Entry[]; metadata: Record<string, string> } {
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch (e) {
     fail(`header is not UTF-8 JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
-  const dataStart = 8 + n;
-  const dataLength = bytes.byteLength - dataStart;
   const metadata: Record<string, string> = {};
-  const entries: { name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number }[] = [];
+  const entries: Entry[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('__metadata__ is not an object');
@@ -134,16 +136,99 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'checkpoint'): { t
     expect = e.end;
   }
   if (expect !== dataLength) fail(`tensors cover ${expect} data bytes but the file has ${dataLength} (truncated or trailing bytes)`);
-  // In data order, which is the writer's order: parameter order survives a round trip.
-  const tensors = new Map<string, RawTensor>();
-  for (const e of sorted) {
-    // Copy into a fresh, aligned buffer: the file's bytes may not be aligned and must not be aliased.
-    const fresh = new Uint8Array(e.end - e.begin);
-    fresh.set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
-    const copy = fresh.buffer;
-    const data =
-      e.dtype === 'F32' ? new Float32Array(copy) : e.dtype === 'F64' ? new Float64Array(copy) : e.dtype === 'I64' ? new BigInt64Array(copy) : new Int32Array(copy);
-    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
+  return { entries: sorted, metadata };
+}
+
+function typedArray(dtype: SafetensorsDType, buffer: ArrayBuffer): TensorData {
+  return dtype === 'F32' ? new Float32Array(buffer) : dtype === 'F64' ? new Float64Array(buffer) : dtype === 'I64' ? new BigInt64Array(buffer) : new Int32Array(buffer);
+}
+
+/**
+ * Reads a safetensors file of a known size from chunks of any sizes, copying each tensor's bytes straight into a
+ * fresh aligned buffer of its own: memory is the tensors plus one chunk, never the file and the tensors at once.
+ * Tensors come back in data order, which is the writer's order, so parameter order survives a round trip.
+ */
+export class SafetensorsReader {
+  private readonly prefix: Uint8Array[] = [];
+  private prefixBytes = 0;
+  private headerEnd = -1;
+  private entries: Entry[] = [];
+  private metadata: Record<string, string> = {};
+  private readonly tensors = new Map<string, RawTensor>();
+  private index = 0;
+  private current: Uint8Array | null = null;
+  private filled = 0;
+  private seen = 0;
+
+  constructor(private readonly totalBytes: number, private readonly source = 'checkpoint') {}
+
+  private fail(problem: string): never {
+    throw new CheckpointFormatError(`${this.source}: not a valid safetensors file: ${problem}`);
   }
-  return { tensors, metadata };
+
+  push(chunk: Uint8Array): void {
+    this.seen += chunk.byteLength;
+    if (this.seen > this.totalBytes) this.fail(`more than the ${this.totalBytes} bytes expected`);
+    let rest = chunk;
+    if (this.headerEnd < 0) {
+      this.prefix.push(chunk);
+      this.prefixBytes += chunk.byteLength;
+      if (!this.readHeader()) return;
+      rest = chunk.subarray(chunk.byteLength - (this.prefixBytes - this.headerEnd));
+    }
+    while (rest.byteLength > 0) {
+      const e = this.entries[this.index];
+      if (!this.current) this.current = new Uint8Array(e.end - e.begin);
+      const n = Math.min(rest.byteLength, this.current.byteLength - this.filled);
+      this.current.set(rest.subarray(0, n), this.filled);
+      this.filled += n;
+      rest = rest.subarray(n);
+      if (this.filled === this.current.byteLength) this.complete();
+    }
+    // Zero-byte tensors at the end take no bytes: close them as soon as everything before them is in.
+    while (this.index < this.entries.length && this.entries[this.index].end === this.entries[this.index].begin) {
+      this.current = new Uint8Array(0);
+      this.complete();
+    }
+  }
+
+  finish(): { tensors: Map<string, RawTensor>; metadata: Record<string, string> } {
+    if (this.headerEnd < 0 && this.seen < 8) this.fail(`${this.seen} bytes is shorter than the 8-byte header length`);
+    if (this.seen !== this.totalBytes || this.index < this.entries.length) this.fail(`ended after ${this.seen} of ${this.totalBytes} bytes (truncated)`);
+    return { tensors: this.tensors, metadata: this.metadata };
+  }
+
+  private complete(): void {
+    const e = this.entries[this.index++];
+    this.tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: typedArray(e.dtype, this.current!.buffer as ArrayBuffer) });
+    this.current = null;
+    this.filled = 0;
+  }
+
+  /** True once the length field and the whole header are in (then parsed and validated). */
+  private readHeader(): boolean {
+    if (this.prefixBytes < 8) return false;
+    const head = this.prefix.length === 1 ? this.prefix[0] : Buffer.concat(this.prefix);
+    this.prefix.length = 0;
+    this.prefix.push(head);
+    const n64 = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+    if (this.totalBytes < 8) this.fail(`${this.totalBytes} bytes is shorter than the 8-byte header length`);
+    if (n64 > BigInt(Math.min(MAX_HEADER_BYTES, this.totalBytes - 8))) {
+      this.fail(`header length ${n64} exceeds the ${this.totalBytes - 8} bytes after the length field (file truncated or not safetensors)`);
+    }
+    const n = Number(n64);
+    if (this.prefixBytes < 8 + n) return false;
+    const parsed = parseHeader(head.subarray(8, 8 + n), this.totalBytes - 8 - n, (p) => this.fail(p));
+    this.entries = parsed.entries;
+    this.metadata = parsed.metadata;
+    this.headerEnd = 8 + n;
+    this.prefix.length = 0;
+    return true;
+  }
+}
+
+export function decodeSafetensors(bytes: Uint8Array, source = 'checkpoint'): { tensors: Map<string, RawTensor>; metadata: Record<string, string> } {
+  const reader = new SafetensorsReader(bytes.byteLength, source);
+  reader.push(bytes);
+  return reader.finish();
 }

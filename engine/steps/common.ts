@@ -4,7 +4,7 @@ import type { CampaignSpec } from '../../schemas/campaign';
 import type { ArtifactStore } from '../../store/types';
 import type { NamedTensors, PolicyRuntime, ResolvedModelConfig } from '../model/api';
 import { loadTask, type Task } from '../tasks';
-import { decodeCheckpoint, encodeCheckpoint, rngFor, streamId, type Rng } from './engine-parts';
+import { getCheckpoint, putCheckpoint, rngFor, streamId, type Rng } from './engine-parts';
 import { leasePolicyRuntime } from '../runtime/policy-runtimes';
 import type { StepContext } from './types';
 import { InvalidInputError } from '../errors';
@@ -85,12 +85,11 @@ export async function withPolicyRuntime<T>(ctx: StepContext, fn: (runtime: Polic
 }
 
 export async function loadWeights(store: ArtifactStore, ref: ArtifactRef): Promise<NamedTensors> {
-  return decodeCheckpoint(await store.get(ref), ref.uri).state.weights;
+  return (await getCheckpoint(store, ref)).state.weights;
 }
 
 export async function putWeights(store: ArtifactStore, key: ArtifactKey, config: ResolvedModelConfig, weights: NamedTensors, extra: Record<string, string> = {}): Promise<ArtifactRef> {
-  const bytes = encodeCheckpoint({ config, state: { weights, m: new Map(), v: new Map(), step: 0 } }, extra);
-  return store.put(key, bytes, MEDIA_TYPES.safetensors);
+  return putCheckpoint(store, key, { config, state: { weights, m: new Map(), v: new Map(), step: 0 } }, extra);
 }
 
 export function checkAborted(ctx: StepContext): void {

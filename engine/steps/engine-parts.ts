@@ -10,7 +10,8 @@ export { rewardRuntimeOn } from '../runtime/hosted';
 
 export { rngFor, streamId } from '../sampling/rng';
 export type { Rng } from '../sampling/rng';
-export { encodeCheckpoint, decodeCheckpoint, type PolicyCheckpoint } from '../checkpoint/checkpoint';
+export { getCheckpoint, putCheckpoint } from '../checkpoint/stored';
+export type { PolicyCheckpoint } from '../checkpoint/checkpoint';
 
 /** Part of pi0's cache key: a pi0 trained by another model family is never reused. */
 export const MODEL_FAMILY = 'gpt-ort-v1';

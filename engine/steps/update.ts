@@ -9,7 +9,7 @@
  * ctx.resumeFrom continues from there and ends with bit-identical weights, because batch order and learning rate
  * are functions of the step number only.
  */
-import { MEDIA_TYPES, type ArtifactRef } from '../../schemas/artifacts';
+import type { ArtifactRef } from '../../schemas/artifacts';
 import type { TrainLog } from '../../schemas/results';
 import type { PreferenceStepInput, PreferenceStepMetrics, TrainState } from '../model/api';
 import { permutation } from '../preference/random';
@@ -17,7 +17,7 @@ import type { Pair } from '../preference/types';
 import {
   batches, checkAborted, findOutput, keyOf, loadWeights, putJson, putWeights, readRows, resolvedModelConfig, rngOf, taskOf, withPolicyRuntime,
 } from './common';
-import { decodeCheckpoint, encodeCheckpoint, zerosLike } from './engine-parts';
+import { getCheckpoint, putCheckpoint, zerosLike } from './engine-parts';
 import { learningRate } from './lr-schedule';
 import { stepPlan } from './plan-of';
 import { StepsPerCall } from './steps-per-call';
@@ -70,7 +70,7 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
   let rows: LogRow[] = [];
   if (isCursor(ctx.resumeFrom, ctx.iteration)) {
     const cursor = ctx.resumeFrom;
-    const loaded = decodeCheckpoint(await store.get(cursor.checkpoint), cursor.checkpoint.uri);
+    const loaded = await getCheckpoint(store, cursor.checkpoint);
     if (loaded.state.step !== cursor.step) throw new Error(`update resume: checkpoint ${cursor.checkpoint.uri} holds step ${loaded.state.step}, cursor says ${cursor.step}`);
     state = loaded.state;
     rows = await readRows<LogRow>(store, [cursor.log]);
@@ -115,7 +115,7 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
       state = result.state;
       result.metrics.forEach((metrics, i) => rows.push({ ...metrics, ...at[i] }));
       if (state.step % u.checkpointEvery === 0 && state.step < total) {
-        const checkpoint = await store.put(keyOf(ctx, 'update', `checkpoints/step-${state.step}.safetensors`), encodeCheckpoint({ config, state }), MEDIA_TYPES.safetensors);
+        const checkpoint = await putCheckpoint(store, keyOf(ctx, 'update', `checkpoints/step-${state.step}.safetensors`), { config, state });
         const log = await store.putJsonl(keyOf(ctx, 'update', `checkpoints/log-${state.step}.jsonl`), rows);
         const cursor: UpdateCursor = { iteration: ctx.iteration, step: state.step, checkpoint, log };
         ctx.progress?.(cursor);

@@ -97,6 +97,35 @@ describeBackends('ArtifactStore', (current) => {
     expect(seen).toEqual([{ a: 1 }, { b: 23 }]);
   });
 
+  test('putChunks streams chunks from sync and async iterables into the same artifact put would write; getChunks reads it back', async () => {
+    const parts = ['wei', '', 'ghts and', ' moments'].map(bytes);
+    const whole = await store.put(key('a.safetensors', 'update'), Buffer.concat(parts), 'application/vnd.safetensors');
+    const viaSync = await store.putChunks(key('b.safetensors', 'update'), parts, 'application/vnd.safetensors');
+    async function* later() { for (const p of parts) { await new Promise((r) => setImmediate(r)); yield p; } }
+    const viaAsync = await store.putChunks(key('c.safetensors', 'update'), later(), 'application/vnd.safetensors');
+    for (const ref of [viaSync, viaAsync]) {
+      expect({ ...ref, uri: '' }).toEqual({ ...whole, uri: '' });
+      expect(Buffer.concat(await collect(store.getChunks(ref))).toString()).toBe('weights and moments');
+      expect(Buffer.from(await store.get(ref)).toString()).toBe('weights and moments');
+    }
+    // Identical content again is the same ref, without a new manifest line.
+    const lines = (await manifestLines()).length;
+    expect(await store.putChunks(key('b.safetensors', 'update'), parts, 'application/vnd.safetensors')).toEqual(viaSync);
+    expect(await manifestLines()).toHaveLength(lines);
+  });
+
+  test('getChunks hands out the bytes and fails at the end of the stream when a byte was flipped', async () => {
+    const ref = await store.putChunks(key('c.safetensors', 'update'), [bytes('0123456789')], 'application/vnd.safetensors');
+    await backend.corrupt(ref, 8);
+    const seen: Uint8Array[] = [];
+    const err = await (async () => { for await (const c of store.getChunks(ref)) seen.push(c); })().catch((e) => e);
+    expect(err).toBeInstanceOf(ArtifactCorruptError);
+    expect(err.message).toContain(ref.uri);
+    expect(Buffer.concat(seen)).toHaveLength(10);
+    await backend.remove(ref);
+    await expect(collect(store.getChunks(ref))).rejects.toThrow(ArtifactMissingError);
+  });
+
   test('a missing artifact is ArtifactMissingError naming uri and where it was', async () => {
     const ref = await store.put(key('x.bin'), bytes('x'), 'application/octet-stream');
     await backend.remove(ref);

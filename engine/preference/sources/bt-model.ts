@@ -9,7 +9,7 @@
  */
 import { MEDIA_TYPES } from '../../../schemas/artifacts';
 import type { RewardSourceSpec } from '../../../schemas/campaign';
-import { decodeCheckpoint, encodeCheckpoint } from '../../checkpoint/checkpoint';
+import { getCheckpoint, putCheckpoint } from '../../checkpoint/stored';
 import type { TrainState } from '../../model/api';
 import { initRewardModel } from '../../model/gpt';
 import { fitLinearBT, linearReward } from '../bt-model';
@@ -46,11 +46,11 @@ async function neuralScores(spec: BtModelSpec, prefs: Pair[], groups: Sample[][]
   try {
     const previous = ctx.iteration > 1 ? await ctx.store.find(ctx.key(NEURAL_MODEL, ctx.iteration - 1)) : undefined;
     const start: TrainState = previous
-      ? decodeCheckpoint(await ctx.store.get(previous), previous.uri).state
+      ? (await getCheckpoint(ctx.store, previous)).state
       : { weights: initRewardModel(runtime.config, initSeed), m: new Map(), v: new Map(), step: 0 };
     const fit = await fitNeuralBT(runtime, start, prefs, { steps: spec.steps, lr: spec.lr, batchSize: NEURAL_BATCH, rng, checkAborted: () => ctx.checkAborted() });
     const extra = { preferences: String(prefs.length), loss: String(fit.loss), accuracy: String(fit.accuracy), warmStart: previous ? previous.sha256 : 'init' };
-    await ctx.store.put(ctx.key(NEURAL_MODEL), encodeCheckpoint({ config: runtime.config, state: fit.state }, extra), MEDIA_TYPES.safetensors);
+    await putCheckpoint(ctx.store, ctx.key(NEURAL_MODEL), { config: runtime.config, state: fit.state }, extra);
     const flat = groups.flat();
     const scores = await runtime.score(fit.state.weights, flat.map((s) => s.prompt), flat.map((s) => s.response));
     let at = 0;

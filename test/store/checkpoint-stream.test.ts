@@ -1,0 +1,40 @@
+import * as fs from 'node:fs';
+import { spawnFixture, tempDir } from './helpers';
+
+/**
+ * A checkpoint goes into the store and comes back without ever being in memory twice: the put writes views of the
+ * state's own arrays, the get fills each tensor from the stream (test/store/fixtures/checkpoint-stream.ts measures
+ * ArrayBuffer memory after a GC at every chunk, each direction in its own process).
+ */
+let root: string;
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+async function run(args: string[]): Promise<Record<string, any>> {
+  const child = spawnFixture('checkpoint-stream.ts', args, ['--expose-gc']);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => { stdout += d; });
+  child.stderr!.on('data', (d) => { stderr += d; });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return JSON.parse(stdout.trim().split('\n').pop()!);
+}
+
+test('a 96 MiB checkpoint is put and read back holding at most the state plus a few chunks', async () => {
+  root = tempDir('ckstream');
+  const MiB = 1048576;
+  const put = await run(['put', root]);
+  expect(put.stateBytes).toBeGreaterThan(90 * MiB);
+  expect(put.ref.bytes).toBeGreaterThan(96 * MiB);
+  // Writing adds chunk-sized buffers only (a whole-file encode would add the 96 MiB file).
+  expect(put.extra).toBeLessThan(8 * MiB);
+  const get = await run(['get', root, JSON.stringify(put.ref)]);
+  expect(get.tensors).toBe(24);
+  expect(get.step).toBe(5);
+  expect(get.probe).toEqual([10, 3 + 7 + 4099]);
+  // Reading holds the state being filled plus a chunk or two (a whole-file get would add the 96 MiB file).
+  expect(get.peak).toBeGreaterThan(get.expected * 0.95);
+  expect(get.peak).toBeLessThan(get.expected + 8 * MiB);
+  expect(get.peakRssGrowth).toBeLessThan(get.expected * 1.5);
+});
