@@ -46,11 +46,17 @@ describe.each(FAMILIES)('export of %s', (name) => {
       expect([a.dtype, a.shape]).toEqual([b.dtype, b.shape]);
       expect(a.bytes.equals(b.bytes)).toBe(true);
     }
-    expect(result.files).toContain('model.safetensors');
-    for (const f of ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja']) {
+    // The source's weight layout is kept: the same files, each holding the same tensors (shards stay shards).
+    const layout = (index: HfWeightsIndex) => index.tensors.map((e) => [e.file, e.name]);
+    expect(layout(readWeightsIndex(out))).toEqual(layout(readWeightsIndex(source)));
+    for (const f of readWeightsIndex(source).files) expect(result.files).toContain(f);
+    const copied = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja'];
+    const sharded = fs.existsSync(path.join(source, 'model.safetensors.index.json'));
+    if (sharded) copied.push('model.safetensors.index.json');
+    for (const f of copied) {
       expect(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(source, f)))).toBe(true);
     }
-    expect(fs.existsSync(path.join(out, 'model.safetensors.index.json'))).toBe(false);
+    expect(fs.existsSync(path.join(out, 'model.safetensors.index.json'))).toBe(sharded);
     expect(openHfModel(out).config).toEqual(model.config);
   });
 
@@ -69,7 +75,9 @@ describe.each(FAMILIES)('export of %s', (name) => {
     }
     const second = path.join(tmp, 'second');
     exportHfModel(first, model.config, reloaded, second);
-    expect(fs.readFileSync(path.join(second, 'model.safetensors')).equals(fs.readFileSync(path.join(first, 'model.safetensors')))).toBe(true);
+    for (const f of readWeightsIndex(first).files) {
+      expect(fs.readFileSync(path.join(second, f)).equals(fs.readFileSync(path.join(first, f)))).toBe(true);
+    }
   });
 });
 
