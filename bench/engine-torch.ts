@@ -10,20 +10,21 @@ export interface TorchResult {
   torch: string;
   transformers: string;
   loadSeconds: number;
-  stepSeconds: number;
+  stepSeconds: number | null;
   stepSecondsAll: number[];
   decodeTokensPerSec: number;
-  peakTrainRssMiB: number;
+  decodeCpuSecondsPerToken: number;
+  peakTrainRssMiB: number | null;
   peakRssMiB: number;
 }
 
 /** The result, or why it was skipped. */
-export async function runTorch(preset: Preset, work: Workload, threads: number, steps: number): Promise<TorchResult | string> {
+export async function runTorch(preset: Preset, work: Workload, threads: number, steps: number, train: boolean): Promise<TorchResult | string> {
   const python = process.env.PREFLOOP_PYTHON ?? 'python3';
   const probe = spawnSync(python, ['-c', 'import torch, transformers'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) return `${python} cannot import torch and transformers (set PREFLOOP_PYTHON to a Python that can)`;
   const script = path.join(__dirname, '..', 'scripts', 'bench_torch.py');
-  const job = JSON.stringify({ hf: preset.hf, work, threads, steps });
+  const job = JSON.stringify({ hf: preset.hf, work, threads, steps, train });
   return new Promise((resolve) => {
     const child = spawn(python, [script, job], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

@@ -4,7 +4,7 @@
  * largest GEMM shape measured in the same run.
  *
  *   npm run bench:engine -- [--preset tiny|gpt2-small|smollm2-135m|qwen2.5-0.5b] [--json] [--threads N] [--pairs P]
- *                           [--steps K] [--decode-rows R] [--quick] [--vs-torch]
+ *                           [--steps K] [--decode-rows R] [--quick] [--no-train] [--vs-torch]
  *
  * Phases run in this order so that the process's peak RSS after each is that phase's peak: load (random weights and
  * the runtime), the MatMul roof, `--steps` preference steps (sigmoid loss, AdamW, clipping; the first one, which
@@ -28,11 +28,11 @@ import { decodePeakEstimateBytes, PRESETS, preferenceStepFlops, trainPeakEstimat
 import { loadBenchModel, presetParams } from './engine-model';
 import { runTorch, type TorchResult } from './engine-torch';
 
-interface Args { json: boolean; threads: number; pairs?: number; steps: number; quick: boolean; decodeRows?: number; preset: string; vsTorch: boolean; maxGiB: number }
+interface Args { json: boolean; threads: number; pairs?: number; steps: number; quick: boolean; noTrain: boolean; decodeRows?: number; preset: string; vsTorch: boolean; maxGiB: number }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, threads: 1, steps: 3, quick: false, preset: 'tiny', vsTorch: false, maxGiB: os.totalmem() / 2 / 2 ** 30 };
-  const usage = `usage: bench/engine.ts [--preset ${Object.keys(PRESETS).join('|')}] [--json] [--threads N] [--pairs P] [--steps K] [--decode-rows R] [--quick] [--vs-torch] [--max-gib G]`;
+  const a: Args = { json: false, threads: 1, steps: 3, quick: false, noTrain: false, preset: 'tiny', vsTorch: false, maxGiB: os.totalmem() / 2 / 2 ** 30 };
+  const usage = `usage: bench/engine.ts [--preset ${Object.keys(PRESETS).join('|')}] [--json] [--threads N] [--pairs P] [--steps K] [--decode-rows R] [--quick] [--no-train] [--vs-torch] [--max-gib G]`;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const num = () => {
@@ -43,6 +43,7 @@ function parseArgs(argv: string[]): Args {
     if (flag === '--json') a.json = true;
     else if (flag === '--quick') a.quick = true;
     else if (flag === '--vs-torch') a.vsTorch = true;
+    else if (flag === '--no-train') a.noTrain = true;
     else if (flag === '--threads') a.threads = num();
     else if (flag === '--pairs') a.pairs = num();
     else if (flag === '--steps') a.steps = num();
@@ -69,6 +70,23 @@ async function timeIt(reps: number, f: () => Promise<unknown>): Promise<number> 
     times.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
   return Math.min(...times);
+}
+
+/**
+ * Wall and process CPU seconds of the fastest of `reps` runs. On a shared machine CPU seconds per token compare two
+ * engines measured minutes apart more fairly than wall time (both count their own threads, spinning included).
+ */
+async function timeWithCpu(reps: number, f: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  let best = { wall: Infinity, cpu: Infinity };
+  for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    await f();
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    const c = process.cpuUsage(c0);
+    if (wall < best.wall) best = { wall, cpu: (c.user + c.system) / 1e6 };
+  }
+  return best;
 }
 
 /** GFLOP/s of one ORT MatMul [m, k] x [k, n] on the CPU provider with `threads` threads. */
@@ -155,8 +173,9 @@ async function main(): Promise<void> {
   const decodeEstimate = decodePeakEstimateBytes(expectedParams, shape, work.decodeRows, 1 + work.newTokens);
   const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
   if (decodeEstimate > budget) throw new Error(`preset ${args.preset}: decoding needs about ${gib(decodeEstimate)}, over the ${gib(budget)} budget; raise --max-gib if the machine has it`);
-  const train = trainEstimate <= budget;
-  if (!train) missing.push(`training not run: a preference step needs about ${gib(trainEstimate)} (estimate, engine-presets.ts), over the ${gib(budget)} budget; raise --max-gib on a machine that has it`);
+  const train = trainEstimate <= budget && !args.noTrain;
+  if (args.noTrain) missing.push('training not run: --no-train');
+  else if (!train) missing.push(`training not run: a preference step needs about ${gib(trainEstimate)} (estimate, engine-presets.ts), over the ${gib(budget)} budget; raise --max-gib on a machine that has it`);
 
   const t0 = process.hrtime.bigint();
   const model = await loadBenchModel(preset, args.threads);
@@ -205,17 +224,17 @@ async function main(): Promise<void> {
   const short = Math.max(2, Math.floor(work.newTokens / 4));
   await policy.sample(weights, promptsOf(work.decodeRows), sampleOpts(work.decodeRows, 2)); // builds the session
   const reps = args.quick ? 1 : 2;
-  const decode: { rows: number; newTokens: number; cached: number; uncached: number | null }[] = [];
+  const decode: { rows: number; newTokens: number; cached: number; cpuPerToken: number; uncached: number | null }[] = [];
   const decodeRows = work.decodeRows === 1 ? [1] : [work.decodeRows, 1];
   for (const rowsN of decodeRows) {
     for (const n of rowsN === work.decodeRows ? [work.newTokens, short] : [work.newTokens]) {
-      const t = await timeIt(reps, () => policy.sample(weights, promptsOf(rowsN), sampleOpts(rowsN, n)));
+      const t = await timeWithCpu(reps, () => policy.sample(weights, promptsOf(rowsN), sampleOpts(rowsN, n)));
       let uncached: number | null = null;
       if (work.uncached && n === work.newTokens) {
         await decodeUncached(model.config, weights, 1, 4, args.threads); // session outside the timing
         uncached = (rowsN * n) / (await timeIt(Math.min(reps, 2), () => decodeUncached(model.config, weights, rowsN, n, args.threads)));
       }
-      decode.push({ rows: rowsN, newTokens: n, cached: (rowsN * n) / t, uncached });
+      decode.push({ rows: rowsN, newTokens: n, cached: (rowsN * n) / t.wall, cpuPerToken: t.cpu / (rowsN * n), uncached });
     }
   }
   const main8 = decode.find((d) => d.rows === work.decodeRows && d.newTokens === work.newTokens)!;
@@ -232,7 +251,7 @@ async function main(): Promise<void> {
     const room = budget - process.memoryUsage().rss;
     const r = torchEstimate > room
       ? `PyTorch's step needs about ${gib(torchEstimate)} and ${gib(room)} of the ${gib(budget)} budget is left beside this process`
-      : await runTorch(preset, work, args.threads, args.steps);
+      : await runTorch(preset, work, args.threads, args.steps, train);
     if (typeof r === 'string') missing.push(`--vs-torch skipped: ${r}`);
     else torch = r;
   }
@@ -245,6 +264,8 @@ async function main(): Promise<void> {
     'decode.newTokens': work.newTokens,
     'decode.tokensPerSec.cached': main8.cached,
     'decode.tokensPerSec.cached.short': short8?.cached ?? null,
+    'decode.cpuSecondsPerToken': main8.cpuPerToken,
+    'decode.cpuSecondsPerToken.short': short8?.cpuPerToken ?? null,
     'decode.shortNewTokens': short,
     'decode.tokensPerSec.uncached': main8.uncached,
     'decode.rows1.tokensPerSec.cached': decode.find((d) => d.rows === 1)?.cached ?? null,
@@ -271,6 +292,7 @@ async function main(): Promise<void> {
     threads: args.threads,
     torch,
     'vsTorch.decode': ratio(main8.cached, torch?.decodeTokensPerSec),
+    'vsTorch.decodeCpu': ratio(torch?.decodeCpuSecondsPerToken, main8.cpuPerToken),
     'vsTorch.stepSeconds': ratio(step?.median, torch?.stepSeconds),
     'vsTorch.peakTrainRss': ratio(peakTrain, torch?.peakTrainRssMiB),
     missing,
@@ -285,15 +307,15 @@ async function main(): Promise<void> {
   line(`roof: ORT MatMul [${roofShape[0]}x${roofShape[1]}]x[${roofShape[1]}x${roofShape[2]}]`, `${fmt(roof, 2)} GFLOP/s`);
   line('train / roof', fmt(result['train.roofFraction'], 3));
   for (const d of decode) {
-    line(`decode ${d.rows} row(s) x ${d.newTokens} new: tokens/s cached`, fmt(d.cached));
+    line(`decode ${d.rows} row(s) x ${d.newTokens} new: tokens/s cached`, `${fmt(d.cached)} (${fmt(d.cpuPerToken * 1000, 1)} CPU ms/token)`);
     if (d.uncached !== null) line(`decode ${d.rows} row(s) x ${d.newTokens} new: tokens/s uncached`, `${fmt(d.uncached)} (${fmt(d.cached / d.uncached, 2)}x)`);
   }
   line('RSS after load / before training', `${fmt(rssLoaded)} / ${fmt(rssBeforeTrain)} MiB`);
   line('peak RSS through training', `${fmt(peakTrain)} MiB (${fmt(result['train.bytesPerParam'])} bytes/param; estimated ${gib(trainEstimate)})`);
   line('peak RSS (whole run)', `${fmt(result.peakRssMiB)} MiB`);
   if (torch) {
-    line('torch eager: step / decode tok/s / peak RSS', `${fmt(torch.stepSeconds, 2)} s / ${fmt(torch.decodeTokensPerSec)} / ${fmt(torch.peakTrainRssMiB)} MiB`);
-    line('prefloop / torch: step time, decode, RSS', `${fmt(result['vsTorch.stepSeconds'], 2)} / ${fmt(result['vsTorch.decode'], 2)} / ${fmt(result['vsTorch.peakTrainRss'], 2)}`);
+    line('torch eager: step / decode tok/s (CPU ms/token) / peak RSS', `${fmt(torch.stepSeconds, 2)} s / ${fmt(torch.decodeTokensPerSec)} (${fmt(torch.decodeCpuSecondsPerToken * 1000, 1)}) / ${fmt(torch.peakTrainRssMiB)} MiB`);
+    line('prefloop / torch: step time, decode (wall, CPU), RSS', `${fmt(result['vsTorch.stepSeconds'], 2)} / ${fmt(result['vsTorch.decode'], 2)}, ${fmt(result['vsTorch.decodeCpu'], 2)} / ${fmt(result['vsTorch.peakTrainRss'], 2)}`);
   }
   for (const m of missing) console.log(`  note: ${m}`);
   if (args.json) console.log(JSON.stringify(result));
