@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Provider } from '../../schemas/campaign';
 import { action } from '../context';
 import { notFoundError, usageError } from '../errors';
 import { storeRoot } from './worker';
@@ -32,15 +33,17 @@ export function registerModel(program: Command): void {
     .option('--seed <n>', 'sampling seed', number('--seed', true), 0)
     .option('--no-chat-template', 'feed the prompt as plain text after the BOS token')
     .option('--threads <n>', 'ONNX Runtime threads', number('--threads', true), 1)
+    .option('--provider <name>', 'ONNX Runtime execution provider: cpu, cuda or webgpu (as execution.provider; no fallback)', 'cpu')
     .option('--json', 'print the prompt and generated token ids and each token\'s log-prob as JSON')
     .description('continue a prompt with a Hugging Face model, by the code a campaign samples with: the quickest check that prefloop reads the model right')
     .action(action(async (ctx, dir: string) => {
       const o = ctx.opts;
       if (o.greedy && o.temperature !== 1) throw usageError('give either --greedy or --temperature, not both');
+      if (!['cpu', 'cuda', 'webgpu'].includes(o.provider as string)) throw usageError(`--provider must be cpu, cuda or webgpu, got '${String(o.provider)}'`);
       const { generate } = await import('../../engine/runner/generate');
       const g = await generate(dir, o.prompt as string, {
         maxNewTokens: o.maxNewTokens as number, temperature: o.greedy ? 0 : (o.temperature as number), topK: o.topK as number, topP: o.topP as number,
-        seed: o.seed as number, chatTemplate: o.chatTemplate as boolean, threads: o.threads as number,
+        seed: o.seed as number, chatTemplate: o.chatTemplate as boolean, threads: o.threads as number, provider: o.provider as Provider,
       }).catch(asUsage);
       ctx.out.result(g, () => g.text);
     }));

@@ -8,6 +8,7 @@ import { openHfModelDir, promptIds } from '../checkpoint/hf-dir';
 import { checkModelFits, loadHfModelWeights } from '../checkpoint/hf-model';
 import { createPolicyRuntime } from '../model/runtime';
 import { InvalidInputError } from '../errors';
+import type { Provider } from '../../schemas/campaign';
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -19,6 +20,8 @@ export interface GenerateOptions {
   /** Through the chat template when the model has one (default true). */
   chatTemplate?: boolean;
   threads?: number;
+  /** As execution.provider; a provider that cannot load is an error (no fallback: the user asked for it). */
+  provider?: Provider;
 }
 
 export interface Generation {
@@ -43,7 +46,7 @@ export async function generate(dir: string, prompt: string, o: GenerateOptions):
   }
   checkModelFits(hf.model, 'inference');
   const weights = loadHfModelWeights(hf.model);
-  const runtime = await createPolicyRuntime(config, { provider: 'cpu', fallback: 'none', threads: o.threads ?? 1 });
+  const runtime = await createPolicyRuntime(config, { provider: o.provider ?? 'cpu', fallback: 'none', threads: o.threads ?? 1 });
   try {
     const [response] = await runtime.sample(weights, [ids], {
       temperatures: [o.temperature], topK: o.topK ?? 0, topP: o.topP ?? 1, maxNewTokens: o.maxNewTokens, stopTokens: hf.stopTokens, seed: o.seed ?? 0,

@@ -39,6 +39,16 @@ describe('prefloop generate', () => {
     expect({ code: long.code, lines: lines(long.stderr).length }).toEqual({ code: 2, lines: 1 });
     expect(long.stderr).toMatch(/--max-new-tokens 60 exceeds the model's context of 64 \(config\.json n_positions\)/);
   });
+
+  it('runs on the --provider asked for: an unknown name is a usage error, a provider that cannot load says how to install it', async () => {
+    const bad = await runCli(['generate', path.join(FIXTURES, 'gpt2'), '--prompt', PROMPT, '--provider', 'tpu']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--provider must be cpu, cuda or webgpu, got 'tpu'/);
+    // This machine has no CUDA build of the provider: the request reaches ORT and fails with the install hint.
+    const cuda = await runCli(['generate', path.join(FIXTURES, 'gpt2'), '--prompt', PROMPT, '--provider', 'cuda', '--max-new-tokens', '2']);
+    expect(cuda.code).not.toBe(0);
+    expect(cuda.stderr).toMatch(/execution provider 'cuda' cannot load .*--onnxruntime-node-install=cuda12/);
+  });
 });
 
 describe('prefloop export', () => {
