@@ -3,14 +3,16 @@
  * bandit, one-layer model, one sampling shard) for N iterations (default 1,000) on a real dev server with workers
  * in this process, then reads every run of it (continue-as-new) from Temporal and prints: each iteration's wall time
  * (its child workflow, start to close) as medians of the first and last 50, the state carried across continue-as-new
- * (the size of each run's input), the largest run history, and how long the audit (`prefloop history`) takes.
+ * (the size of each run's input), the largest run history, and how long the audit takes: `auditCampaign` in this
+ * process, and the `prefloop history` command as a user runs it (a new process, start-up and printing included).
  * A campaign that fails (or stops making progress for --stall seconds) is reported with the iteration it reached.
  *
  *   npm run bench:scale -- [--json] [--iterations 1000] [--stall 300]
  *
  * Last line: {"iterations","firstMedianSeconds","lastMedianSeconds","ratio","carriedStateBytes":[first,last],
- * "historyEventsMax","runs","auditSeconds","completed","error"?}
+ * "historyEventsMax","runs","auditSeconds","historyCommandSeconds","auditedSteps","completed","error"?}
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -98,9 +100,18 @@ async function main(): Promise<void> {
     log(`${children.length} iterations in ${runs.length} run(s); iteration wall time median first 50 ${firstMedianSeconds.toFixed(3)} s, last 50 ${lastMedianSeconds.toFixed(3)} s`);
     log(`carried state (each continued run's input): ${carried.length ? `${carried[0]} B first, ${carried[carried.length - 1]} B last` : 'no continue-as-new'}; largest run history ${historyEventsMax} events`);
     log(`audit of ${audit.iterations.length} iterations: ${auditSeconds.toFixed(2)} s`);
+    const auditedSteps = audit.iterations.reduce((n, it) => n + it.steps.length, 0);
+    // The command as a user runs it: its own process and connection, every step printed (to a pipe, not a terminal).
+    const h0 = Date.now();
+    const history = spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'prefloop.js'), 'history', 'scale', '--store', storeRoot], {
+      env: { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace }, maxBuffer: 1 << 30, encoding: 'utf8',
+    });
+    const historyCommandSeconds = (Date.now() - h0) / 1000;
+    if (history.status !== 0) throw new Error(`prefloop history exited ${history.status}: ${history.stderr}`);
+    log(`prefloop history: ${historyCommandSeconds.toFixed(2)} s, ${history.stdout.split('\n').length} lines (${auditedSteps} steps audited)`);
     console.log(JSON.stringify({
       iterations: children.length, firstMedianSeconds, lastMedianSeconds, ratio: lastMedianSeconds / firstMedianSeconds,
-      carriedStateBytes: carried.length ? [carried[0], carried[carried.length - 1]] : [], historyEventsMax, runs: runs.length, auditSeconds,
+      carriedStateBytes: carried.length ? [carried[0], carried[carried.length - 1]] : [], historyEventsMax, runs: runs.length, auditSeconds, historyCommandSeconds, auditedSteps,
       completed: !error, ...(error ? { error: error.slice(0, 500) } : {}),
     }));
   } finally {

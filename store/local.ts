@@ -8,7 +8,7 @@ import { assertRealpathInside } from './confine';
 import { ArtifactCorruptError, ArtifactMissingError, ArtifactPrunedError, PathEscapeError } from './errors';
 import { checkRef, encodeJsonl, parseJsonlStream } from './jsonl';
 import { keySegments, keyToUri, sameKey, uriToKey, validateKey } from './keys';
-import { appendManifest, readManifest, type ManifestEntry } from './manifest';
+import { appendManifest, ManifestReader, type ManifestEntry } from './manifest';
 
 /**
  * The artifact store on a local (or mounted) directory.
@@ -30,6 +30,7 @@ import { appendManifest, readManifest, type ManifestEntry } from './manifest';
  */
 export class LocalArtifactStore implements ArtifactStore {
   readonly root: string;
+  private readonly manifests = new Map<string, ManifestReader>();
 
   constructor(root: string) {
     fs.mkdirSync(root, { recursive: true });
@@ -104,7 +105,7 @@ export class LocalArtifactStore implements ArtifactStore {
   async list(campaign: string): Promise<Array<{ key: ArtifactKey; ref: ArtifactRef }>> {
     validateKey({ campaign, iteration: 0, step: 'list', name: 'list' });
     const latest = new Map<string, ManifestEntry>();
-    for (const entry of await readManifest(this.manifestPath(campaign))) {
+    for (const entry of await this.manifest(campaign)) {
       const id = keyToUri(entry.key);
       latest.delete(id);
       latest.set(id, entry);
@@ -115,7 +116,7 @@ export class LocalArtifactStore implements ArtifactStore {
   /** Every pruned ref of a campaign (each version of each pruned key), oldest first. */
   async pruned(campaign: string): Promise<PrunedArtifact[]> {
     validateKey({ campaign, iteration: 0, step: 'list', name: 'list' });
-    return (await readManifest(this.manifestPath(campaign)))
+    return (await this.manifest(campaign))
       .filter((e) => e.pruned !== undefined).map(({ key, ref, at, pruned }) => ({ key, ref, at, reason: pruned! }));
   }
 
@@ -126,7 +127,7 @@ export class LocalArtifactStore implements ArtifactStore {
    */
   async prune(key: ArtifactKey, reason: string): Promise<ArtifactRef[]> {
     validateKey(key);
-    const entries = (await readManifest(this.manifestPath(key.campaign))).filter((e) => sameKey(e.key, key));
+    const entries = (await this.manifest(key.campaign)).filter((e) => sameKey(e.key, key));
     const gone = new Set(entries.filter((e) => e.pruned !== undefined).map((e) => e.ref.sha256));
     const refs = [...new Map(entries.filter((e) => e.pruned === undefined && !gone.has(e.ref.sha256)).map((e) => [e.ref.sha256, e.ref])).values()];
     const segments = keySegments(key);
@@ -213,13 +214,24 @@ export class LocalArtifactStore implements ArtifactStore {
 
   // --- reading ---------------------------------------------------------------------------------------------
 
+  /** The campaign's manifest entries, oldest first; read incrementally (store/manifest.ts ManifestReader). */
+  private manifest(campaign: string): Promise<ManifestEntry[]> {
+    const file = this.manifestPath(campaign);
+    let reader = this.manifests.get(file);
+    if (!reader) {
+      reader = new ManifestReader(file);
+      this.manifests.set(file, reader);
+    }
+    return reader.read();
+  }
+
   private manifestPath(campaign: string): string {
     return path.join(this.root, campaign, 'manifest.jsonl');
   }
 
   private async latest(key: ArtifactKey): Promise<ManifestEntry | undefined> {
     validateKey(key);
-    const entries = await readManifest(this.manifestPath(key.campaign));
+    const entries = await this.manifest(key.campaign);
     for (let i = entries.length - 1; i >= 0; i--) if (sameKey(entries[i].key, key)) return entries[i];
     return undefined;
   }
@@ -228,7 +240,7 @@ export class LocalArtifactStore implements ArtifactStore {
   private async prunedOr(err: unknown, ref: ArtifactRef): Promise<unknown> {
     if (!(err instanceof ArtifactMissingError)) return err;
     const key = uriToKey(ref.uri);
-    const entries = await readManifest(this.manifestPath(key.campaign));
+    const entries = await this.manifest(key.campaign);
     const tomb = entries.find((e) => e.pruned !== undefined && e.ref.sha256 === ref.sha256 && sameKey(e.key, key));
     return tomb ? new ArtifactPrunedError(ref.uri, ref.sha256, tomb.at, tomb.pruned!) : err;
   }
