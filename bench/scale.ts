@@ -7,7 +7,10 @@
  * process, and the `prefloop history` command as a user runs it (a new process, start-up and printing included).
  * A campaign that fails (or stops making progress for --stall seconds) is reported with the iteration it reached.
  *
- *   npm run bench:scale -- [--json] [--iterations 1000] [--stall 300]
+ *   npm run bench:scale -- [--json] [--iterations 1000] [--stall 300] [--keep DIR]
+ *
+ * --keep DIR: the server's database and the store stay in DIR (new or empty) for later study, e.g. `prefloop history`
+ * against `temporal server start-dev --db-filename DIR/temporal.sqlite` and `--store DIR/store`.
  *
  * Last line: {"iterations","firstMedianSeconds","lastMedianSeconds","ratio","carriedStateBytes":[first,last],
  * "historyEventsMax","runs","auditSeconds","historyCommandSeconds","auditedSteps","completed","error"?}
@@ -57,7 +60,11 @@ async function main(): Promise<void> {
     logger: new DefaultLogger('ERROR'),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }), console: {} } },
   });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-bench-scale-'));
+  const keepAt = args.indexOf('--keep');
+  const keep = keepAt >= 0 ? path.resolve(args[keepAt + 1] ?? '') : undefined;
+  if (keep && fs.existsSync(keep) && fs.readdirSync(keep).length) throw new Error(`--keep ${keep}: the directory must be new or empty`);
+  if (keep) fs.mkdirSync(keep, { recursive: true });
+  const dir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'prefloop-bench-scale-'));
   const server = await startDevServer({ dbFile: path.join(dir, 'temporal.sqlite'), logLevel: 'error' });
   const storeRoot = path.join(dir, 'store');
   const workers = await createPrefloopWorkers({ address: server.address, namespace: server.namespace, storeRoot });
@@ -119,7 +126,7 @@ async function main(): Promise<void> {
     await running.catch(() => undefined);
     await connection.close();
     await server.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!keep) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
