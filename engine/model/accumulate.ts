@@ -4,33 +4,24 @@
  *
  * Every training loss is a weighted mean over the batch (preference losses: the mean over pairs; SFT: the mean over
  * response tokens), so the whole batch's loss is sum_i w_i * loss_i with w_i the micro-batch's share (of pairs, of
- * response tokens), and so is its gradient. A step therefore runs the 'grad' graph on each micro-batch in turn, adds
- * w_i * grad_i into one accumulator per parameter, and runs the optimizer graph once on the sum: clipping sees the
- * whole batch's gradient norm and AdamW moves once, as with one big batch, equal up to float rounding (the sum is
- * taken in a fixed order, so it is bit-identical run to run and across resume).
- * A batch that fits in one micro-batch runs the fused 'step' graph instead: no gradient leaves the session.
+ * response tokens), and so is its gradient. A step therefore runs the training graph (loss, metrics and gradients)
+ * on each micro-batch in turn, adds w_i * grad_i into one accumulator per parameter, and applies clipping and AdamW
+ * once to the sum (adamw-slices.ts): clipping sees the whole batch's gradient norm and AdamW moves once, as with one
+ * big batch, equal up to float rounding (the sum is taken in a fixed order, so it is bit-identical run to run and
+ * across resume). A batch that fits one micro-batch is the same path with k = 1 (w = 1, no summing).
  */
 import type { Graph } from '../onnx';
-import type { TrainState } from './api';
+import type { NamedTensors, TrainState } from './api';
+import { applyAdamw } from './adamw-slices';
 import type { ParamSpec } from './gpt';
 import { gradName } from './graphs';
 import { outputScalar, outputTensor, tensorFeeds, type Feeds, type GraphSessions } from './sessions';
-import { nextState, trainFeeds } from './train-step';
 import type { OptimizerHyper } from './validate';
 
 /** A graph a runtime runs, named by its session key. */
 export interface GraphOf {
   key: string;
   build: () => Graph;
-}
-
-export interface TrainGraphs {
-  /** Loss, metrics, clipping and AdamW in one graph ('step' mode). */
-  step: GraphOf;
-  /** Loss, metrics and `grad.<name>` ('grad' mode). */
-  grad: GraphOf;
-  /** buildOptimizerGraph: clipping and AdamW on `grad.<name>` inputs. */
-  optimizer: GraphOf;
 }
 
 export interface MicroBatch {
@@ -54,36 +45,44 @@ export function microBatchRanges(n: number, size: number): Array<[number, number
   return out;
 }
 
+/**
+ * Weights as ORT inputs: views of the caller's arrays, except shared-memory ones (a state handed to a compute
+ * thread, policy-thread.ts), which ORT cannot read and are copied once for the step's training-graph runs.
+ */
+function weightFeeds(weights: NamedTensors): Feeds {
+  const readable: NamedTensors = new Map();
+  for (const [name, t] of weights) readable.set(name, t.data.buffer instanceof SharedArrayBuffer ? { ...t, data: t.data.slice() } : t);
+  return tensorFeeds(readable);
+}
+
+/**
+ * `inPlace`: the state's arrays belong to this call (an earlier step of the same call made them), so the new state
+ * is written into them; otherwise into new arrays and the given state is left as it was (adamw-slices.ts).
+ */
 export async function optimizerStep(
   sessions: GraphSessions, specs: ParamSpec[], state: TrainState, hyper: OptimizerHyper,
-  graphs: TrainGraphs, micro: MicroBatch[], scalarNames: readonly string[],
+  grad: GraphOf, micro: MicroBatch[], scalarNames: readonly string[], inPlace = false,
 ): Promise<StepResult> {
   if (micro.length === 0) throw new Error('internal: an optimizer step needs at least one micro-batch');
-  if (micro.length === 1) {
-    const out = await sessions.run(graphs.step.key, graphs.step.build, { ...trainFeeds(state, specs, hyper), ...micro[0].feeds() });
-    const scalars: Record<string, number> = {};
-    for (const name of scalarNames) scalars[name] = outputScalar(out, name);
-    return { state: nextState(out, specs, state), scalars, grad_norm: outputScalar(out, 'grad_norm') };
-  }
-  const weights = tensorFeeds(state.weights);
-  const sums: Float32Array[] = [];
+  let weights: Feeds | undefined = weightFeeds(state.weights);
+  const sums: Array<Float32Array | undefined> = [];
   const scalars: Record<string, number> = Object.fromEntries(scalarNames.map((n) => [n, 0]));
   for (const [i, { weight, feeds }] of micro.entries()) {
-    const out = await sessions.run(graphs.grad.key, graphs.grad.build, { ...weights, ...feeds() });
+    const out = await sessions.run(grad.key, grad.build, { ...weights, ...feeds() });
     for (const name of scalarNames) scalars[name] += weight * outputScalar(out, name);
     specs.forEach((s, p) => {
-      const grad = outputTensor(out, gradName(s.name)).data as Float32Array;
+      const g = outputTensor(out, gradName(s.name)).data as Float32Array;
       if (i === 0) {
-        // The first micro-batch's gradient buffer becomes the accumulator: ORT hands it over, no copy needed.
-        for (let j = 0; j < grad.length; j++) grad[j] *= weight;
-        sums.push(grad);
+        // The first micro-batch's gradient buffer becomes the accumulator: the binding hands it over, no copy needed.
+        if (weight !== 1) for (let j = 0; j < g.length; j++) g[j] *= weight;
+        sums.push(g);
       } else {
-        const sum = sums[p];
-        for (let j = 0; j < grad.length; j++) sum[j] += weight * grad[j];
+        const sum = sums[p] as Float32Array;
+        for (let j = 0; j < g.length; j++) sum[j] += weight * g[j];
       }
     });
   }
-  const gradFeeds = tensorFeeds(new Map(specs.map((s, p) => [s.name, { dtype: 'float32' as const, shape: s.shape, data: sums[p] }])), 'grad.');
-  const out = await sessions.run(graphs.optimizer.key, graphs.optimizer.build, { ...trainFeeds(state, specs, hyper), ...gradFeeds });
-  return { state: nextState(out, specs, state), scalars, grad_norm: outputScalar(out, 'grad_norm') };
+  weights = undefined; // a shared-memory state's copy is not needed by the optimizer
+  const next = await applyAdamw(sessions, specs, state, sums, hyper, inPlace);
+  return { state: next.state, scalars, grad_norm: next.gradNorm };
 }

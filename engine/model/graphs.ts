@@ -1,28 +1,22 @@
 /**
- * Every graph of the model family, built from the one definition in gpt.ts. Weights (and AdamW moments) are
+ * Every graph of the model family, built from the one definition in gpt.ts. Weights are
  * graph inputs, never initializers, so one cached session serves every step of a run.
  *
  * Sequence graphs (scoring, SFT, preference, reward) take right-padded rows of prompt + response:
  *   input_ids [batch, seq] int64, attention_mask [batch, seq] int64 (1 = real token), position_ids [batch, seq] int64,
  *   target_ids [batch, seq] int64 (the next token at every position), response_mask [batch, seq] float
  *   (1 where target_ids[t] is a response token). batch.ts builds these from token lists.
- * Training graphs come in two modes: 'step' (loss, metrics, grad_norm and the AdamW-updated params / m / v as
- * `updated.<name>`, `updated.m.<name>`, `updated.v.<name>`) and 'grad' (loss and `grad.<name>`, for gradient
- * checks and for gradient accumulation, whose summed gradients buildOptimizerGraph then applies).
+ * Training graphs output the loss, metrics and `grad.<name>` for every parameter; clipping and AdamW run on those
+ * gradients afterwards, a slice at a time (accumulate.ts, adamw-slices.ts), so that no run outputs a whole new
+ * model state (the binding copies every output).
  */
 import { Graph, type Tensor } from '../onnx';
 import type { ResolvedModelConfig } from './api';
-import { attentionBias, cacheShape, declareParams, lmLogits, parameterSpecs, trunk, validateConfig, type FloatType, type Head, type LayerCache, type ParamSpec, type Params } from './gpt';
+import { attentionBias, cacheShape, declareParams, lmLogits, parameterSpecs, trunk, validateConfig, type FloatType, type Head, type LayerCache, type Params } from './gpt';
 import { preferenceLoss, assertLossName } from './losses';
-import { adamw, clipByGlobalNorm, declareOptimizerInputs } from './optim';
-
-export type TrainMode = 'step' | 'grad';
 
 export const PAIR_METRICS = ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected'] as const;
 
-export const updatedName = (name: string) => `updated.${name}`;
-export const updatedMName = (name: string) => `updated.m.${name}`;
-export const updatedVName = (name: string) => `updated.v.${name}`;
 export const gradName = (name: string) => `grad.${name}`;
 
 /**
@@ -97,58 +91,23 @@ export function buildScoreGraph(config: ResolvedModelConfig, dtype: FloatType = 
   return g;
 }
 
-/** Backward, then either the gradients ('grad') or clipping + AdamW ('step'). */
-function finishTraining(g: Graph, config: ResolvedModelConfig, head: Head, params: Params, loss: Tensor, mode: TrainMode, dtype: FloatType): void {
+/** Backward: the loss and the gradient of every parameter as `grad.<name>`. */
+function finishTraining(g: Graph, config: ResolvedModelConfig, head: Head, params: Params, loss: Tensor): void {
   const specs = parameterSpecs(config, head);
-  const list = specs.map((s) => params.get(s.name) as Tensor);
-  const grads = g.grad(loss, list);
+  const grads = g.grad(loss, specs.map((s) => params.get(s.name) as Tensor));
   g.output(loss, 'loss');
-  if (mode === 'grad') {
-    specs.forEach((s, i) => g.output(grads[i], gradName(s.name)));
-    return;
-  }
-  optimizerOutputs(g, specs, list, grads, dtype);
-}
-
-/** Global-norm clipping and AdamW on `grads`: `grad_norm` and every `updated.*` output; declares m, v and the hyper inputs. */
-function optimizerOutputs(g: Graph, specs: ParamSpec[], list: Tensor[], grads: Tensor[], dtype: FloatType): void {
-  const m = specs.map((s) => g.input(`m.${s.name}`, dtype, s.shape));
-  const v = specs.map((s) => g.input(`v.${s.name}`, dtype, s.shape));
-  const hyper = declareOptimizerInputs(g, dtype);
-  const { norm, coef } = clipByGlobalNorm(g, grads, hyper.maxGradNorm);
-  const next = adamw(g, list, grads, m, v, specs.map((s) => s.decay), hyper, coef);
-  g.output(norm, 'grad_norm');
-  specs.forEach((s, i) => {
-    g.output(next.params[i], updatedName(s.name));
-    g.output(next.m[i], updatedMName(s.name));
-    g.output(next.v[i], updatedVName(s.name));
-  });
-}
-
-/**
- * The optimizer half of a 'step' graph on its own: gradients come in as `grad.<name>` inputs (the weighted sum of
- * micro-batch 'grad' runs, accumulate.ts), and the outputs are those of a 'step' graph minus the loss and metrics.
- */
-export function buildOptimizerGraph(config: ResolvedModelConfig, head: Head, dtype: FloatType = 'float32'): Graph {
-  validateConfig(config);
-  const g = new Graph(`prefloop_${head}_optimizer`);
-  const specs = parameterSpecs(config, head);
-  const params = declareParams(g, config, head, dtype);
-  const list = specs.map((s) => params.get(s.name) as Tensor);
-  const grads = specs.map((s) => g.input(gradName(s.name), dtype, s.shape));
-  optimizerOutputs(g, specs, list, grads, dtype);
-  return g;
+  specs.forEach((s, i) => g.output(grads[i], gradName(s.name)));
 }
 
 /** SFT: mean cross-entropy over all response tokens of the batch. */
-export function buildSftGraph(config: ResolvedModelConfig, mode: TrainMode = 'step', dtype: FloatType = 'float32'): Graph {
+export function buildSftGraph(config: ResolvedModelConfig, dtype: FloatType = 'float32'): Graph {
   validateConfig(config);
-  const g = new Graph(`prefloop_policy_sft_${mode}`);
+  const g = new Graph('prefloop_policy_sft');
   const params = declareParams(g, config, 'lm', dtype);
   const { logps, counts } = sequenceLogps(g, config, params, declareSequenceInputs(g, dtype), dtype);
   const tokens = g.max(g.reduceSum(counts, [0], false), 1);
   const loss = g.div(g.neg(g.reduceSum(logps, [0], false)), tokens);
-  finishTraining(g, config, 'lm', params, loss, mode, dtype);
+  finishTraining(g, config, 'lm', params, loss);
   return g;
 }
 
@@ -194,10 +153,10 @@ function splitPairs(g: Graph, t: Tensor): [Tensor, Tensor] {
  * rows P..2P-1 the rejected ones (same prompts); `ref_chosen` / `ref_rejected` [pairs] are the reference
  * policy's sequence log-probs; `beta` and `label_smoothing` are scalar inputs.
  */
-export function buildPreferenceGraph(config: ResolvedModelConfig, loss: string, mode: TrainMode = 'step', dtype: FloatType = 'float32'): Graph {
+export function buildPreferenceGraph(config: ResolvedModelConfig, loss: string, dtype: FloatType = 'float32'): Graph {
   validateConfig(config);
   assertLossName(loss);
-  const g = new Graph(`prefloop_policy_${loss}_${mode}`);
+  const g = new Graph(`prefloop_policy_${loss}`);
   const params = declareParams(g, config, 'lm', dtype);
   const seq = declareSequenceInputs(g, dtype);
   const refChosen = g.input('ref_chosen', dtype, ['pairs']);
@@ -209,7 +168,7 @@ export function buildPreferenceGraph(config: ResolvedModelConfig, loss: string, 
   const [lenChosen, lenRejected] = splitPairs(g, counts);
   const out = preferenceLoss(g, loss, { policyChosen, policyRejected, refChosen, refRejected, lenChosen, lenRejected }, beta, labelSmoothing);
   for (const name of PAIR_METRICS) g.output(out.metrics[name], name);
-  finishTraining(g, config, 'lm', params, out.loss, mode, dtype);
+  finishTraining(g, config, 'lm', params, out.loss);
   return g;
 }
 
@@ -237,14 +196,14 @@ export function buildRewardScoreGraph(config: ResolvedModelConfig, dtype: FloatT
 }
 
 /** Bradley-Terry step: loss = mean(-log sigmoid(r(chosen) - r(rejected))); rows stacked as in buildPreferenceGraph. */
-export function buildBradleyTerryGraph(config: ResolvedModelConfig, mode: TrainMode = 'step', dtype: FloatType = 'float32'): Graph {
+export function buildBradleyTerryGraph(config: ResolvedModelConfig, dtype: FloatType = 'float32'): Graph {
   validateConfig(config);
-  const g = new Graph(`prefloop_reward_bt_${mode}`);
+  const g = new Graph('prefloop_reward_bt');
   const params = declareParams(g, config, 'scalar', dtype);
   const [chosen, rejected] = splitPairs(g, rewards(g, config, params, dtype));
   const diff = g.sub(chosen, rejected);
   const loss = g.reduceMean(g.neg(g.logSigmoid(diff)), [0], false);
   g.output(g.reduceMean(g.cast(g.greater(diff, 0), dtype), [0], false), 'accuracy');
-  finishTraining(g, config, 'scalar', params, loss, mode, dtype);
+  finishTraining(g, config, 'scalar', params, loss);
   return g;
 }

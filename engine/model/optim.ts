@@ -1,6 +1,6 @@
 /**
- * Global-norm gradient clipping and AdamW, written out of primitive ONNX ops so a training step is one
- * ordinary inference-build graph. Semantics follow torch.nn.utils.clip_grad_norm_ and torch.optim.AdamW:
+ * Global-norm gradient clipping and AdamW, written out of primitive ONNX ops (adamw-slices.ts runs them on the
+ * gradients a training graph returns). Semantics follow torch.nn.utils.clip_grad_norm_ and torch.optim.AdamW:
  *   norm = sqrt(sum_p |g_p|^2);  g <- g * min(1, maxNorm / (norm + 1e-6))
  *   p <- p * (1 - lr * wd)                      (decoupled weight decay; only where `decay`)
  *   m <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2
@@ -32,23 +32,13 @@ export function declareOptimizerInputs(g: Graph, dtype: 'float32' | 'float64'): 
   };
 }
 
-function allAxes(t: Tensor): number[] {
-  return t.shape.map((_, i) => i);
-}
-
 /**
- * Global L2 norm of all gradients (before clipping) and the clipping coefficient min(1, max / (norm + 1e-6)).
- * The coefficient is folded into AdamW's scalar factors instead of rescaling every gradient tensor.
+ * The clipping coefficient min(1, maxNorm / (norm + 1e-6)) for the global L2 norm of all gradients (computed over
+ * every parameter before any is updated, adamw-slices.ts). It is folded into AdamW's scalar factors instead of
+ * rescaling every gradient tensor.
  */
-export function clipByGlobalNorm(g: Graph, grads: Tensor[], maxNorm: Tensor): { norm: Tensor; coef: Tensor } {
-  let sumSq: Tensor | undefined;
-  for (const grad of grads) {
-    const s = g.reduceSum(g.mul(grad, grad), allAxes(grad), false);
-    sumSq = sumSq ? g.add(sumSq, s) : s;
-  }
-  if (!sumSq) throw new Error('internal: clipByGlobalNorm needs at least one gradient');
-  const norm = g.sqrt(sumSq);
-  return { norm, coef: g.min(g.div(maxNorm, g.add(norm, CLIP_EPS)), 1) };
+export function clipCoefficient(g: Graph, norm: Tensor, maxNorm: Tensor): Tensor {
+  return g.min(g.div(maxNorm, g.add(norm, CLIP_EPS)), 1);
 }
 
 export interface AdamWResult { params: Tensor[]; m: Tensor[]; v: Tensor[] }

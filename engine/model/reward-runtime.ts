@@ -7,8 +7,8 @@ import type { NamedTensors, ResolvedModelConfig, RewardRuntime, RuntimeOptions, 
 import { checkSequences, packRewardSequences, scoreInChunks } from './batch';
 import { parameterSpecs, validateConfig } from './gpt';
 import { buildBradleyTerryGraph, buildRewardScoreGraph } from './graphs';
-import { GraphSessions, outputScalar, outputTensor, tensorFeeds } from './sessions';
-import { nextState, trainFeeds } from './train-step';
+import { optimizerStep } from './accumulate';
+import { GraphSessions, outputTensor, tensorFeeds } from './sessions';
 import { checkOptimizerHyper, checkTensors, checkTrainState, type OptimizerHyper } from './validate';
 
 /** Rows scored per session run; more than the policy's, as a scalar head holds no [rows, seq, vocab] logits. */
@@ -37,14 +37,9 @@ export async function createRewardRuntime(config: ResolvedModelConfig, options: 
     checkSequences(frozen, prompts, chosen, 'chosen');
     checkSequences(frozen, prompts, rejected, 'rejected');
     checkOptimizerHyper(hyper);
-    const feeds = { ...trainFeeds(state, specs, hyper), ...packRewardSequences(prompts.concat(prompts), chosen.concat(rejected)) };
-    const out = await sessions.run('bt', () => buildBradleyTerryGraph(frozen, 'step'), feeds);
-    return {
-      state: nextState(out, specs, state),
-      loss: outputScalar(out, 'loss'),
-      accuracy: outputScalar(out, 'accuracy'),
-      grad_norm: outputScalar(out, 'grad_norm'),
-    };
+    const batch = { weight: 1, feeds: () => packRewardSequences(prompts.concat(prompts), chosen.concat(rejected)) };
+    const out = await optimizerStep(sessions, specs, state, hyper, { key: 'bt', build: () => buildBradleyTerryGraph(frozen) }, [batch], ['loss', 'accuracy']);
+    return { state: out.state, loss: out.scalars.loss, accuracy: out.scalars.accuracy, grad_norm: out.grad_norm };
   }
 
   return {

@@ -12,8 +12,8 @@ import type {
 } from './api';
 import { checkSequences, checkTokens, int64, packPrompts, packSequences, scoreInChunks } from './batch';
 import { cacheShape, parameterSpecs, validateConfig } from './gpt';
-import { optimizerStep, microBatchRanges, type MicroBatch, type TrainGraphs } from './accumulate';
-import { buildDecodeGraph, buildOptimizerGraph, buildPreferenceGraph, buildScoreGraph, buildSftGraph, PAIR_METRICS } from './graphs';
+import { optimizerStep, microBatchRanges, type MicroBatch } from './accumulate';
+import { buildDecodeGraph, buildPreferenceGraph, buildScoreGraph, buildSftGraph, PAIR_METRICS } from './graphs';
 import { assertLossName } from './losses';
 import { GraphSessions, outputTensor, scalarFeed, tensorFeeds, type Feeds } from './sessions';
 import { checkMicroBatch, checkNumbers, checkOptimizerHyper, checkPreferenceHyper, checkTensors, checkTrainState, type OptimizerHyper } from './validate';
@@ -51,7 +51,6 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
   const frozen: ResolvedModelConfig = Object.freeze({ ...config });
   const specs = parameterSpecs(frozen, 'lm');
   const sessions = new GraphSessions(options);
-  const optimizerGraph = { key: 'optimizer', build: () => buildOptimizerGraph(frozen, 'lm') };
   // Load (and probe the provider with) the scoring graph now, so a provider that cannot load fails at creation.
   await sessions.session('score', () => buildScoreGraph(frozen));
 
@@ -127,7 +126,9 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
     });
   }
 
-  async function sftStep(state: TrainState, prompts: number[][], responses: number[][], hyper: SftHyper) {
+  // inPlace: the state was made by an earlier step of the same call (sftSteps / preferenceSteps), so nobody else
+  // holds its arrays and the step may overwrite them (adamw-slices.ts); a caller's state is never changed.
+  async function sftStepOn(state: TrainState, prompts: number[][], responses: number[][], hyper: SftHyper, inPlace: boolean) {
     checkTrainState(frozen, state, 'lm');
     checkSequences(frozen, prompts, responses);
     checkOptimizerHyper(hyper);
@@ -139,23 +140,20 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
       weight: total > 0 ? tokens(a, b) / total : 0,
       feeds: () => packSequences(prompts.slice(a, b), responses.slice(a, b)),
     }));
-    const graphs: TrainGraphs = {
-      step: { key: 'sft', build: () => buildSftGraph(frozen, 'step') },
-      grad: { key: 'sft:grad', build: () => buildSftGraph(frozen, 'grad') },
-      optimizer: optimizerGraph,
-    };
-    const out = await optimizerStep(sessions, specs, state, hyper, graphs, micro, ['loss']);
+    const out = await optimizerStep(sessions, specs, state, hyper, { key: 'sft', build: () => buildSftGraph(frozen) }, micro, ['loss'], inPlace);
     return { state: out.state, loss: out.scalars.loss, grad_norm: out.grad_norm };
   }
+
+  const sftStep = (state: TrainState, prompts: number[][], responses: number[][], hyper: SftHyper) => sftStepOn(state, prompts, responses, hyper, false);
 
   async function sftSteps(state: TrainState, batches: SftBatch[], hyper: SftHyper) {
     if (!Array.isArray(batches) || batches.length === 0) throw new InvalidInputError(`sftSteps: batches must be a non-empty array of {prompts, responses}, got ${Array.isArray(batches) ? 'an empty array' : typeof batches}`);
     let out = { state, loss: NaN, grad_norm: NaN };
-    for (const b of batches) out = await sftStep(out.state, b.prompts, b.responses, hyper);
+    for (const [i, b] of batches.entries()) out = await sftStepOn(out.state, b.prompts, b.responses, hyper, i > 0);
     return out;
   }
 
-  async function preferenceStep(state: TrainState, batch: PreferenceBatch, hyper: PreferenceHyper) {
+  async function preferenceStepOn(state: TrainState, batch: PreferenceBatch, hyper: PreferenceHyper, inPlace: boolean) {
     assertLossName(hyper?.loss);
     checkTrainState(frozen, state, 'lm');
     checkOptimizerHyper(hyper);
@@ -180,21 +178,19 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
     };
     // The loss and every metric are means over pairs: each micro-batch weighs its share of the pairs.
     const micro = microBatchRanges(pairs, hyper.microBatch ?? pairs).map(([a, b]): MicroBatch => ({ weight: (b - a) / pairs, feeds: () => pairFeeds(a, b) }));
-    const graphs: TrainGraphs = {
-      step: { key: `preference:${hyper.loss}`, build: () => buildPreferenceGraph(frozen, hyper.loss, 'step') },
-      grad: { key: `preference:${hyper.loss}:grad`, build: () => buildPreferenceGraph(frozen, hyper.loss, 'grad') },
-      optimizer: optimizerGraph,
-    };
-    const out = await optimizerStep(sessions, specs, state, hyper, graphs, micro, ['loss', ...PAIR_METRICS]);
+    const graph = { key: `preference:${hyper.loss}`, build: () => buildPreferenceGraph(frozen, hyper.loss) };
+    const out = await optimizerStep(sessions, specs, state, hyper, graph, micro, ['loss', ...PAIR_METRICS], inPlace);
     const metrics = { ...out.scalars, grad_norm: out.grad_norm } as PreferenceStepMetrics;
     return { state: out.state, metrics };
   }
 
+  const preferenceStep = (state: TrainState, batch: PreferenceBatch, hyper: PreferenceHyper) => preferenceStepOn(state, batch, hyper, false);
+
   async function preferenceSteps(state: TrainState, steps: PreferenceStepInput[]) {
     if (!Array.isArray(steps) || steps.length === 0) throw new InvalidInputError(`preferenceSteps: steps must be a non-empty array of {batch, hyper}, got ${Array.isArray(steps) ? 'an empty array' : typeof steps}`);
     const metrics: PreferenceStepMetrics[] = [];
-    for (const { batch, hyper } of steps) {
-      const out = await preferenceStep(state, batch, hyper);
+    for (const [i, { batch, hyper }] of steps.entries()) {
+      const out = await preferenceStepOn(state, batch, hyper, i > 0);
       state = out.state;
       metrics.push(out.metrics);
     }

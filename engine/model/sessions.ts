@@ -7,8 +7,7 @@ import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../onnx';
 import { getSession } from '../runtime/sessions';
-import type { NamedTensor, NamedTensors, RuntimeOptions } from './api';
-import type { ParamSpec } from './gpt';
+import type { NamedTensors, RuntimeOptions } from './api';
 
 export type Feeds = Record<string, ort.Tensor>;
 export type Outputs = ort.InferenceSession.OnnxValueMapType;
@@ -60,12 +59,6 @@ export function tensorFeeds(tensors: NamedTensors, prefix = ''): Feeds {
   return feeds;
 }
 
-export function zeroFeeds(specs: ParamSpec[], prefix: string): Feeds {
-  const feeds: Feeds = {};
-  for (const s of specs) feeds[prefix + s.name] = new ort.Tensor('float32', new Float32Array(s.shape.reduce((a, b) => a * b, 1)), s.shape);
-  return feeds;
-}
-
 export function outputTensor(outputs: Outputs, name: string): ort.Tensor {
   const t = outputs[name];
   if (!t) throw new Error(`internal: graph output '${name}' is missing`);
@@ -74,23 +67,4 @@ export function outputTensor(outputs: Outputs, name: string): ort.Tensor {
 
 export function outputScalar(outputs: Outputs, name: string): number {
   return Number((outputTensor(outputs, name).data as Float32Array)[0]);
-}
-
-/**
- * Collects `outputName(param)` for every parameter into NamedTensors, taking the output buffers as they are: the
- * binding hands each output over in an ArrayBuffer of its own that nothing else refers to (onnxruntime-node copies
- * it out of ORT's memory, or in later versions gives the ArrayBuffer ownership of it), so a second copy here would
- * only add a full model state to every step's peak memory.
- */
-export function readTensors(outputs: Outputs, specs: ParamSpec[], outputName: (name: string) => string): NamedTensors {
-  const out: NamedTensors = new Map();
-  for (const s of specs) {
-    const t = outputTensor(outputs, outputName(s.name));
-    if (t.type !== 'float32' || t.dims.length !== s.shape.length || t.dims.some((d, i) => d !== s.shape[i])) {
-      throw new Error(`internal: output '${outputName(s.name)}' is ${t.type} [${t.dims}], expected float32 [${s.shape}]`);
-    }
-    const nt: NamedTensor = { dtype: 'float32', shape: s.shape.slice(), data: t.data as Float32Array };
-    out.set(s.name, nt);
-  }
-  return out;
 }

@@ -42,19 +42,19 @@ export function createThreadPolicyRuntime(): ThreadPolicyRuntime {
     sample: (...a) => built('sample').sample(...a),
     sequenceLogprobs: (...a) => built('sequenceLogprobs').sequenceLogprobs(...a),
     sftStep: async (state, ...a) => {
-      const out = await built('sftStep').sftStep(unshared(state), ...a);
+      const out = await built('sftStep').sftStep(state, ...a);
       return { ...out, state: shared(out.state) };
     },
     sftSteps: async (state, ...a) => {
-      const out = await built('sftSteps').sftSteps(unshared(state), ...a);
+      const out = await built('sftSteps').sftSteps(state, ...a);
       return { ...out, state: shared(out.state) };
     },
     preferenceStep: async (state, ...a) => {
-      const out = await built('preferenceStep').preferenceStep(unshared(state), ...a);
+      const out = await built('preferenceStep').preferenceStep(state, ...a);
       return { ...out, state: shared(out.state) };
     },
     preferenceSteps: async (state, steps) => {
-      const out = await built('preferenceSteps').preferenceSteps(unshared(state), steps);
+      const out = await built('preferenceSteps').preferenceSteps(state, steps);
       return { ...out, state: shared(out.state) };
     },
     async dispose() {
@@ -66,9 +66,10 @@ export function createThreadPolicyRuntime(): ThreadPolicyRuntime {
 /**
  * A training state whose tensors live in one SharedArrayBuffer. A training loop hands each step's state to the
  * next step: a plain state is copied to this thread on every call (weights and both AdamW moments), a shared one
- * is not. The caller owns it as before: nothing here keeps a reference once the step has returned.
- * (ONNX Runtime does not take shared memory as input, so unshared() copies it back in this thread: one memcpy,
- * cheaper than the structured clone it replaces.)
+ * is not. The caller owns it as before: nothing here keeps a reference once the step has returned, and no step
+ * writes into it. ONNX Runtime does not take shared memory as input, so a step copies what it feeds from it: the
+ * weights once for its training-graph runs, the optimizer's inputs a slice at a time (accumulate.ts,
+ * adamw-slices.ts), instead of the whole state.
  */
 function shared(state: TrainState): TrainState {
   const parts = [state.weights, state.m, state.v];
@@ -87,14 +88,4 @@ function shared(state: TrainState): TrainState {
     return out;
   };
   return { weights: copy(state.weights), m: copy(state.m), v: copy(state.v), step: state.step };
-}
-
-/** The state with every shared tensor copied to ordinary memory (ONNX Runtime's inputs); others pass as they are. */
-function unshared(state: TrainState): TrainState {
-  const own = (tensors: NamedTensors): NamedTensors => {
-    const out: NamedTensors = new Map();
-    for (const [name, t] of tensors) out.set(name, t.data.buffer instanceof SharedArrayBuffer ? { ...t, data: t.data.slice() } : t);
-    return out;
-  };
-  return { ...state, weights: own(state.weights), m: own(state.m), v: own(state.v) };
 }

@@ -76,12 +76,12 @@ async function check(graphBytes: Uint8Array, head: Head, config: ResolvedModelCo
 
 describe('whole-loss gradients agree with finite differences (float64)', () => {
   test('SFT cross-entropy', async () => {
-    await check(buildSftGraph(CONFIG, 'grad', 'float64').toBytes(), 'lm', CONFIG, packSequences(prompts, chosen, 'float64'));
+    await check(buildSftGraph(CONFIG, 'float64').toBytes(), 'lm', CONFIG, packSequences(prompts, chosen, 'float64'));
   });
 
   test('SFT cross-entropy, untied head', async () => {
     const untied = { ...CONFIG, tiedHead: false };
-    await check(buildSftGraph(untied, 'grad', 'float64').toBytes(), 'lm', untied, packSequences(prompts, chosen, 'float64'));
+    await check(buildSftGraph(untied, 'float64').toBytes(), 'lm', untied, packSequences(prompts, chosen, 'float64'));
   });
 
   for (const loss of LOSSES) {
@@ -94,7 +94,7 @@ describe('whole-loss gradients agree with finite differences (float64)', () => {
         beta: new ort.Tensor('float64', Float64Array.of(loss === 'ipo' ? 0.5 : 0.7), []),
         label_smoothing: new ort.Tensor('float64', Float64Array.of(0.15), []),
       };
-      await check(buildPreferenceGraph(CONFIG, loss, 'grad', 'float64').toBytes(), 'lm', CONFIG, data);
+      await check(buildPreferenceGraph(CONFIG, loss, 'float64').toBytes(), 'lm', CONFIG, data);
     });
   }
 
@@ -112,13 +112,13 @@ describe('whole-loss gradients agree with finite differences (float64)', () => {
   });
 
   test('Bradley-Terry reward loss', async () => {
-    await check(buildBradleyTerryGraph(CONFIG, 'grad', 'float64').toBytes(), 'scalar', CONFIG, packRewardSequences(prompts.concat(prompts), chosen.concat(rejected), 'float64'));
+    await check(buildBradleyTerryGraph(CONFIG, 'float64').toBytes(), 'scalar', CONFIG, packRewardSequences(prompts.concat(prompts), chosen.concat(rejected), 'float64'));
   });
 });
 
 describe.each(TINY_FAMILIES.map((c) => [c.family, { ...c, layers: 1 }] as const))('%s: whole-loss gradients agree with finite differences (float64)', (_family, config) => {
   test('SFT cross-entropy', async () => {
-    await check(buildSftGraph(config, 'grad', 'float64').toBytes(), 'lm', config, packSequences(prompts, chosen, 'float64'));
+    await check(buildSftGraph(config, 'float64').toBytes(), 'lm', config, packSequences(prompts, chosen, 'float64'));
   });
 
   // Every loss on llama (the losses are family-independent code on top of the same log-probs); sigmoid on the others.
@@ -132,7 +132,7 @@ describe.each(TINY_FAMILIES.map((c) => [c.family, { ...c, layers: 1 }] as const)
         beta: new ort.Tensor('float64', Float64Array.of(loss === 'ipo' ? 0.5 : 0.7), []),
         label_smoothing: new ort.Tensor('float64', Float64Array.of(0.15), []),
       };
-      await check(buildPreferenceGraph(config, loss, 'grad', 'float64').toBytes(), 'lm', config, data);
+      await check(buildPreferenceGraph(config, loss, 'float64').toBytes(), 'lm', config, data);
     });
   }
 });
