@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   const t0 = process.hrtime.bigint();
   const model = await loadBenchModel(preset, args.threads);
   const loadSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const { runtime: policy, weights, params } = model;
+  const { runtime: policy, params } = model;
   const rssLoaded = process.memoryUsage().rss / MiB;
 
   const roofShape: [number, number, number] = [rows * seqT, shape.dModel, shape.mlp];
@@ -200,19 +200,21 @@ async function main(): Promise<void> {
     const prompts = Array.from({ length: work.pairs }, () => randomTokens(rng, work.promptTokens, shape.vocab));
     const chosen = prompts.map(() => randomTokens(rng, work.rowTokens - work.promptTokens, shape.vocab));
     const rejected = prompts.map(() => randomTokens(rng, work.rowTokens - work.promptTokens, shape.vocab));
-    const refChosen = Array.from(await policy.sequenceLogprobs(weights, prompts, chosen));
-    const refRejected = Array.from(await policy.sequenceLogprobs(weights, prompts, rejected));
-    const zeros = (): NamedTensors => new Map([...weights].map(([k, t]) => [k, { dtype: 'float32' as const, shape: t.shape, data: new Float32Array(t.data.length) }]));
-    let state: TrainState = { weights, m: zeros(), v: zeros(), step: 0 };
+    const refChosen = Array.from(await policy.sequenceLogprobs(model.weights, prompts, chosen));
+    const refRejected = Array.from(await policy.sequenceLogprobs(model.weights, prompts, rejected));
+    const zeros = (): NamedTensors => new Map([...model.weights].map(([k, t]) => [k, { dtype: 'float32' as const, shape: t.shape, data: new Float32Array(t.data.length) }]));
+    let state: TrainState = { weights: model.weights, m: zeros(), v: zeros(), step: 0 };
     const hyper = { loss: 'sigmoid' as const, beta: 0.1, labelSmoothing: 0, lr: 1e-4, weightDecay: 0, maxGradNorm: 1 };
     const batch = { prompts, chosen, rejected, refChosen, refRejected };
-    firstStep = await timeIt(1, async () => {
-      state = (await policy.preferenceStep(state, batch, hyper)).state; // builds the graph and its session
-    });
+    // The bench holds one model: each step's input state is dropped once the step returns (as update() does), and
+    // decoding below runs on the trained weights (same shapes, same cost), as PyTorch trains its one copy in place.
+    const train = async () => {
+      state = (await policy.preferenceStep(state, batch, hyper)).state;
+      model.weights = state.weights;
+    };
+    firstStep = await timeIt(1, train); // builds the graphs and their sessions
     for (let i = 0; i < args.steps; i++) {
-      const t = await timeWithCpu(1, async () => {
-        state = (await policy.preferenceStep(state, batch, hyper)).state;
-      });
+      const t = await timeWithCpu(1, train);
       stepTimes.push(t.wall);
       stepCpu.push(t.cpu);
     }
@@ -229,17 +231,17 @@ async function main(): Promise<void> {
   const sampleOpts = (rowsN: number, n: number) => ({ temperatures: new Array(rowsN).fill(1), topK: 0, topP: 1, maxNewTokens: n, stopTokens: [], seed: 1 });
   const promptsOf = (rowsN: number) => Array.from({ length: rowsN }, () => [1]);
   const short = Math.max(2, Math.floor(work.newTokens / 4));
-  await policy.sample(weights, promptsOf(work.decodeRows), sampleOpts(work.decodeRows, 2)); // builds the session
+  await policy.sample(model.weights, promptsOf(work.decodeRows), sampleOpts(work.decodeRows, 2)); // builds the session
   const reps = args.quick ? 1 : 2;
   const decode: { rows: number; newTokens: number; cached: number; cpuPerToken: number; uncached: number | null }[] = [];
   const decodeRows = work.decodeRows === 1 ? [1] : [work.decodeRows, 1];
   for (const rowsN of decodeRows) {
     for (const n of rowsN === work.decodeRows ? [work.newTokens, short] : [work.newTokens]) {
-      const t = await timeWithCpu(reps, () => policy.sample(weights, promptsOf(rowsN), sampleOpts(rowsN, n)));
+      const t = await timeWithCpu(reps, () => policy.sample(model.weights, promptsOf(rowsN), sampleOpts(rowsN, n)));
       let uncached: number | null = null;
       if (work.uncached && n === work.newTokens) {
-        await decodeUncached(model.config, weights, 1, 4, args.threads); // session outside the timing
-        uncached = (rowsN * n) / (await timeIt(Math.min(reps, 2), () => decodeUncached(model.config, weights, rowsN, n, args.threads)));
+        await decodeUncached(model.config, model.weights, 1, 4, args.threads); // session outside the timing
+        uncached = (rowsN * n) / (await timeIt(Math.min(reps, 2), () => decodeUncached(model.config, model.weights, rowsN, n, args.threads)));
       }
       decode.push({ rows: rowsN, newTokens: n, cached: (rowsN * n) / t.wall, cpuPerToken: t.cpu / (rowsN * n), uncached });
     }
