@@ -28,11 +28,11 @@ import { decodePeakEstimateBytes, PRESETS, preferenceStepFlops, trainPeakEstimat
 import { loadBenchModel, presetParams } from './engine-model';
 import { runTorch, type TorchResult } from './engine-torch';
 
-interface Args { json: boolean; threads: number; pairs?: number; steps: number; quick: boolean; noTrain: boolean; decodeRows?: number; preset: string; vsTorch: boolean; maxGiB: number }
+interface Args { json: boolean; threads: number; pairs?: number; steps: number; quick: boolean; noTrain: boolean; decodeRows?: number; preset: string; vsTorch: boolean; maxGiB: number; thread: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, threads: 1, steps: 3, quick: false, noTrain: false, preset: 'tiny', vsTorch: false, maxGiB: os.totalmem() / 2 / 2 ** 30 };
-  const usage = `usage: bench/engine.ts [--preset ${Object.keys(PRESETS).join('|')}] [--json] [--threads N] [--pairs P] [--steps K] [--decode-rows R] [--quick] [--no-train] [--vs-torch] [--max-gib G]`;
+  const a: Args = { json: false, threads: 1, steps: 3, quick: false, noTrain: false, preset: 'tiny', vsTorch: false, maxGiB: os.totalmem() / 2 / 2 ** 30, thread: false };
+  const usage = `usage: bench/engine.ts [--preset ${Object.keys(PRESETS).join('|')}] [--json] [--threads N] [--pairs P] [--steps K] [--decode-rows R] [--quick] [--no-train] [--vs-torch] [--max-gib G] [--thread]`;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const num = () => {
@@ -44,6 +44,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--quick') a.quick = true;
     else if (flag === '--vs-torch') a.vsTorch = true;
     else if (flag === '--no-train') a.noTrain = true;
+    else if (flag === '--thread') a.thread = true;
     else if (flag === '--threads') a.threads = num();
     else if (flag === '--pairs') a.pairs = num();
     else if (flag === '--steps') a.steps = num();
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
   else if (!train) missing.push(`training not run: a preference step needs about ${gib(trainEstimate)} (estimate, engine-presets.ts), over the ${gib(budget)} budget; raise --max-gib on a machine that has it`);
 
   const t0 = process.hrtime.bigint();
-  const model = await loadBenchModel(preset, args.threads);
+  const model = await loadBenchModel(preset, args.threads, args.thread ? 'worker-thread' : 'inline');
   const loadSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const { runtime: policy, params } = model;
   const rssLoaded = process.memoryUsage().rss / MiB;
