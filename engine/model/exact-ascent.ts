@@ -9,10 +9,10 @@ import * as ort from 'onnxruntime-node';
 import { DEFAULT_RUNTIME } from '../runtime/sessions';
 import { InvalidInputError } from '../errors';
 import type { ResolvedModelConfig, RuntimeOptions, TrainState } from './api';
-import { optimizerStep, microBatchRanges, type MicroBatch, type TrainGraphs } from './accumulate';
+import { optimizerStep, microBatchRanges, type MicroBatch } from './accumulate';
 import { checkSequences, packSequences } from './batch';
 import { parameterSpecs, validateConfig } from './gpt';
-import { buildExactObjectiveGraph, buildOptimizerGraph, EXACT_OBJECTIVE_METRICS } from './graphs';
+import { buildExactObjectiveGraph, EXACT_OBJECTIVE_METRICS } from './graphs';
 import { GraphSessions, scalarFeed } from './sessions';
 import { checkOptimizerHyper, checkTrainState, type OptimizerHyper } from './validate';
 
@@ -75,12 +75,8 @@ export function createExactAscent(config: ResolvedModelConfig, options: RuntimeO
           eta: scalarFeed(o.eta),
         }),
       }));
-      const graphs: TrainGraphs = {
-        step: { key: 'exact-objective', build: () => buildExactObjectiveGraph(config, n, 'step') },
-        grad: { key: 'exact-objective:grad', build: () => buildExactObjectiveGraph(config, n, 'grad') },
-        optimizer: { key: 'optimizer', build: () => buildOptimizerGraph(config, 'lm') },
-      };
-      const out = await optimizerStep(sessions, specs, state, hyper, graphs, micro, ['loss', ...EXACT_OBJECTIVE_METRICS]);
+      const graph = { key: `exact-objective:${n}`, build: () => buildExactObjectiveGraph(config, n) };
+      const out = await optimizerStep(sessions, specs, state, hyper, graph, micro, ['loss', ...EXACT_OBJECTIVE_METRICS]);
       return { state: out.state, J: -out.scalars.loss, reward: out.scalars.reward, kl: out.scalars.kl, grad_norm: out.grad_norm };
     },
     dispose() {

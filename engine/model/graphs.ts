@@ -121,10 +121,10 @@ export const EXACT_OBJECTIVE_METRICS = ['reward', 'kl'] as const;
  * `eta` a scalar. loss = -J = -mean_x sum_a pi(a|x) (r(x,a) - eta (log pi(a|x) - log pi0(a|x))), so the gradient the
  * graph takes of it is J's exact gradient, not an estimate; `reward` and `kl` are the means over prompts.
  */
-export function buildExactObjectiveGraph(config: ResolvedModelConfig, responses: number, mode: TrainMode = 'step', dtype: FloatType = 'float32'): Graph {
+export function buildExactObjectiveGraph(config: ResolvedModelConfig, responses: number, dtype: FloatType = 'float32'): Graph {
   validateConfig(config);
   if (!Number.isInteger(responses) || responses < 1) throw new Error(`internal: responses per prompt must be a positive integer, got ${responses}`);
-  const g = new Graph(`prefloop_policy_exact_objective_${mode}`);
+  const g = new Graph('prefloop_policy_exact_objective');
   const params = declareParams(g, config, 'lm', dtype);
   const seq = declareSequenceInputs(g, dtype);
   const reward = g.input('rewards', dtype, ['prompts', responses]);
@@ -138,7 +138,7 @@ export function buildExactObjectiveGraph(config: ResolvedModelConfig, responses:
   const kl = perPrompt(g.sub(logp, refLogp));
   g.output(meanReward, 'reward');
   g.output(kl, 'kl');
-  finishTraining(g, config, 'lm', params, g.neg(g.sub(meanReward, g.mul(eta, kl))), mode, dtype);
+  finishTraining(g, config, 'lm', params, g.neg(g.sub(meanReward, g.mul(eta, kl))));
   return g;
 }
 
