@@ -4,7 +4,7 @@
  * largest GEMM shape measured in the same run.
  *
  *   npm run bench:engine -- [--preset tiny|gpt2-small|smollm2-135m|qwen2.5-0.5b] [--json] [--threads N] [--pairs P]
- *                           [--steps K] [--decode-rows R] [--quick] [--no-train] [--vs-torch]
+ *                           [--steps K] [--decode-rows R] [--quick] [--no-train] [--vs-torch] [--thread]
  *
  * Phases run in this order so that the process's peak RSS after each is that phase's peak: load (random weights and
  * the runtime), the MatMul roof, `--steps` preference steps (sigmoid loss, AdamW, clipping; the first one, which
@@ -13,7 +13,9 @@
  * grows shows. "Uncached" decoding (the whole prefix re-run every token) is measured on the tiny preset only.
  * `--vs-torch` runs the same shape and workload in PyTorch eager (scripts/bench_torch.py) when Python has torch and
  * transformers (PREFLOOP_PYTHON, else python3), in its own process, and prints the ratios; skipped otherwise.
- * The FLOP count is preferenceStepFlops (engine-presets.ts).
+ * `--thread` hosts the runtime on a compute thread as a campaign's worker does (engine/runtime/policy-runtimes.ts):
+ * weights stay resident there, training states come back in shared memory, and the RSS figures, being the process's,
+ * include the thread. The FLOP count is preferenceStepFlops (engine-presets.ts).
  */
 import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
