@@ -45,15 +45,15 @@ export function auditToRows(audit: CampaignAudit): AuditRow[] {
 
 /**
  * The evaluation of pi0 and of every iteration evaluated so far, as the rows `status` prints for a finished campaign;
- * the best is chosen as the campaign chooses it (evaluation.select, schemas/selection.ts), so a running campaign shows
- * its best so far.
+ * the best is chosen as the campaign chooses it (schemas/selection.ts, by each iteration's evaluation.select, which
+ * `set` can change), so a running campaign shows its best so far.
  */
 export function auditEvaluationRows(audit: CampaignAudit): IterationRow[] {
   const initial = audit.initialEvaluation?.status === 'completed' ? audit.initialEvaluation.output as EvalMetrics : undefined;
   const evaluated = audit.iterations.filter((it): it is typeof it & EvaluatedIteration => it.eval !== undefined);
-  const select = (audit.spec as CampaignSpec).evaluation.select;
+  const started = (audit.spec as CampaignSpec).evaluation.select;
   let best: BestIteration | undefined;
-  for (const it of evaluated) best = updateBest(best, it.iteration, it.eval, select);
+  for (const it of evaluated) best = updateBest(best, it.iteration, it.eval, it.hyperparameters.evaluation?.select ?? started);
   return evaluationRows(initial, evaluated, best?.iteration);
 }
 

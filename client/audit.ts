@@ -49,7 +49,7 @@ export interface IterationAudit {
   status: string;
   plan?: IterationPlan;
   /** The spec sections in effect for this iteration (after any setHyperparameters patch). */
-  hyperparameters: Pick<CampaignSpec, 'update' | 'sampling' | 'pairs' | 'rejectionSampling' | 'reward' | 'budget' | 'reference' | 'seed'>;
+  hyperparameters: Pick<CampaignSpec, 'update' | 'sampling' | 'pairs' | 'rejectionSampling' | 'reward' | 'budget' | 'reference' | 'seed' | 'evaluation'>;
   steps: StepAudit[];
   checkpoint?: ArtifactRef;
   eval?: EvalMetrics;
@@ -181,14 +181,14 @@ export async function auditCampaign(client: Client, store: ArtifactStore, campai
     const input = child.input as IterationInput & { plan?: IterationPlan };
     const history = histories[i];
     const output = child.result as IterationOutput | undefined;
-    const { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed } = input.spec;
+    const { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed, evaluation } = input.spec;
     iterations.push({
       iteration: input.iteration,
       workflowId: child.workflowId,
       status: child.status,
       // Planned by the iteration itself (its `plan` local activity), or handed in by the campaign in earlier versions.
       plan: (localActivityResult(history, 'plan') as IterationPlan | undefined) ?? input.plan,
-      hyperparameters: { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed },
+      hyperparameters: { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed, evaluation },
       steps: activityExecutions(history).map((a) => stepAudit(a, journal.get(input.iteration) ?? [], prunedIndex)),
       checkpoint: output?.checkpoint,
       eval: output?.eval,

@@ -28,8 +28,9 @@ describe('iteration table', () => {
 
 describe('history\'s evaluation table', () => {
   const step = (status: StepAudit['status'], output: unknown) => ({ step: 'evaluate', status, output } as StepAudit);
-  const iteration = (i: number, m?: EvalMetrics): IterationAudit => ({
-    iteration: i, workflowId: `c/iter-${i}`, status: m ? 'completed' : 'running', hyperparameters: {} as IterationAudit['hyperparameters'], steps: [],
+  const iteration = (i: number, m?: EvalMetrics, select?: string): IterationAudit => ({
+    iteration: i, workflowId: `c/iter-${i}`, status: m ? 'completed' : 'running', steps: [],
+    hyperparameters: (select ? { evaluation: { select } } : {}) as IterationAudit['hyperparameters'],
     ...(m ? { eval: m, train: { 'rewards/accuracies': 0.5 }, pairs: 6, seconds: 1.5 } : {}),
   });
   const audit = (select: string, initial: StepAudit | undefined): CampaignAudit => ({
@@ -45,6 +46,11 @@ describe('history\'s evaluation table', () => {
     expect(text[0]).toMatch(/^iter\s+reward\s+KL\s+J\s.*win rate\s+length\s+chars\s+pairs\s+duration\s+best$/);
     expect(text[4]).toMatch(/^\s*2\s+0\.6000±0\.0500\s+0\.2000±0\.0100\s+0\.1000\s.*0\.625\s+7\.50\s+31\.3\s+6\s+1\.5s\s+\*$/);
     expect(auditEvaluationRows(audit('J', step('completed', sampled(0.1)))).find((r) => r.best)!.iteration).toBe(1);
+  });
+
+  it('follows evaluation.select as each iteration ran with it (`set evaluation.select=reward` from iteration 2)', () => {
+    const patched = { ...audit('J', undefined), iterations: [iteration(1, { ...sampled(0.4), J: 0.5 }, 'J'), iteration(2, { ...sampled(0.6), J: 0.1 }, 'reward')] };
+    expect(auditEvaluationRows(patched).find((r) => r.best)!.iteration).toBe(2);
   });
 
   it('leaves out a pi0 evaluation that has not finished (or a fork, which has none)', () => {
