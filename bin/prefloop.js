@@ -13,10 +13,13 @@ if (fs.existsSync(source)) {
 } else {
   main = require(path.join(__dirname, '..', 'dist', 'cli', 'main.js'));
 }
+// Exit once stdout and stderr have flushed: to a pipe they are asynchronous, and exiting at once cut a long
+// output (`prefloop history c | less` of a 1,000-iteration campaign) short.
+const exit = (code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 main.run(process.argv).then(
-  () => process.exit(process.exitCode ?? 0),
+  () => exit(process.exitCode ?? 0),
   (err) => {
     process.stderr.write(`prefloop: ${err && err.message ? err.message : String(err)}\n`);
-    process.exit(1);
+    exit(1);
   },
 );
