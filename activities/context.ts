@@ -13,6 +13,7 @@ import type { ComputePlacement } from '../engine/runtime/compute-placement';
 import type { InputErrorName } from '../engine/errors';
 import type { StepContext } from '../engine/steps/types';
 import type { ArtifactStore } from '../store/types';
+import { STEP_RECORD_SUFFIX } from '../store/records';
 import { rewardActivityCaller } from './reward-caller';
 
 /** Every step activity gets the campaign, the iteration, the (parsed) spec and its own small input. */
@@ -85,7 +86,8 @@ export async function runStep<T>(
   const activity = Context.current();
   const resumeFrom: unknown = activity.info.heartbeatDetails;
   // Written alongside the step rather than before it: the journal never delays compute.
-  const journaled = journalAttempt(store, envelope, label, resumeFrom);
+  const started = attemptRecord(label, resumeFrom);
+  const journaled = journalAttempt(store, envelope, started);
   // The last cursor is re-sent by the keep-alive: heartbeating `undefined` would erase what the next attempt resumes from.
   let cursor: unknown = resumeFrom;
   const keepAlive = setInterval(() => activity.heartbeat(cursor), KEEPALIVE_MS);
@@ -106,7 +108,10 @@ export async function runStep<T>(
   try {
     // No heartbeat before the step's first progress: the SDK sends the first heartbeat at once and throttles the
     // rest, so the first cursor (the first resumable point) reaches the server without delay.
-    return await fn(ctx);
+    const output = await fn(ctx);
+    await journaled;
+    await recordStep(store, envelope, started, output);
+    return output;
   } catch (err) {
     throw classify(err);
   } finally {
@@ -154,13 +159,44 @@ export interface AttemptRecord {
   workerIdentity?: string;
 }
 
-async function journalAttempt(store: ArtifactStore, envelope: StepEnvelope<unknown>, label: string, resumeFrom: unknown): Promise<void> {
+function attemptRecord(label: string, resumeFrom: unknown): AttemptRecord {
   const { info } = Context.current();
-  const record: AttemptRecord = {
-    label, activityType: info.activityType, attempt: info.attempt, resumeFrom: resumeFrom ?? null, startedAt: new Date().toISOString(),
+  return { label, activityType: info.activityType, attempt: info.attempt, resumeFrom: resumeFrom ?? null, startedAt: new Date().toISOString() };
+}
+
+/**
+ * What a finished attempt did, beside its journal entry (`<label>-attempt<n>.done.json`): the step's own input and
+ * output and when it was scheduled, started and finished. An audit reads these instead of the iteration's Temporal
+ * history when every step of the iteration finished at its first attempt (client/audit.ts): a 1,000-iteration campaign
+ * then needs no 1,000 history fetches. Times are this worker's clock (scheduledAt the server's, from the activity info).
+ */
+export interface StepRecord extends AttemptRecord {
+  activityId: string;
+  scheduledAt: number;
+  finishedAt: number;
+  input: unknown;
+  output: unknown;
+}
+
+
+async function recordStep(store: ArtifactStore, envelope: StepEnvelope<unknown>, started: AttemptRecord, output: unknown): Promise<void> {
+  const { info } = Context.current();
+  const record: StepRecord = {
+    ...started, activityId: info.activityId, scheduledAt: info.currentAttemptScheduledTimestampMs, finishedAt: Date.now(), input: envelope.input, output,
   };
   try {
-    const key = { campaign: envelope.campaign, iteration: envelope.iteration, step: 'attempts', name: `${label}-attempt${info.attempt}.json` };
+    const key = { campaign: envelope.campaign, iteration: envelope.iteration, step: 'attempts', name: `${started.label}-attempt${started.attempt}${STEP_RECORD_SUFFIX}` };
+    await store.put(key, Buffer.from(JSON.stringify(record)), 'application/json');
+  } catch (err) {
+    // Like the journal: an audit without it reads Temporal's history instead; the step itself has succeeded.
+    Context.current().log.warn('could not record the finished step', { label: started.label, error: String(err) });
+  }
+}
+
+async function journalAttempt(store: ArtifactStore, envelope: StepEnvelope<unknown>, record: AttemptRecord): Promise<void> {
+  const { label } = record;
+  try {
+    const key = { campaign: envelope.campaign, iteration: envelope.iteration, step: 'attempts', name: `${label}-attempt${record.attempt}.json` };
     await store.put(key, Buffer.from(JSON.stringify(record)), 'application/json');
   } catch (err) {
     // The journal is for audit; a failure to write it must not fail the step it describes.

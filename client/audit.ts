@@ -5,11 +5,12 @@
  */
 import type { Client } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
-import type { ArtifactRef } from '../schemas/artifacts';
+import type { ArtifactKey, ArtifactRef } from '../schemas/artifacts';
 import type { CampaignSpec } from '../schemas/campaign';
 import type { EvalMetrics, TrainLog } from '../schemas/results';
 import type { ArtifactStore } from '../store/types';
-import type { AttemptRecord, StepEnvelope } from '../activities/context';
+import type { AttemptRecord, StepEnvelope, StepRecord } from '../activities/context';
+import { STEP_RECORD_SUFFIX } from '../store/records';
 import type { CampaignInput, ForkOrigin, IterationInput, IterationOutput, IterationPlan } from '../workflows/types';
 import { activityExecutions, childExecutions, controlEvents, localActivityResult, workflowInput, type ActivityExecution, type ControlEvent } from './history';
 
@@ -128,11 +129,11 @@ function stepAudit(a: ActivityExecution, journal: AttemptRecord[], prunedIndex: 
  * `fn` over `items`, at most `limit` at a time, results in order. A 1,000-iteration campaign has 1,000 child histories
  * and thousands of journal files: one at a time they take tens of seconds, a few dozen at a time about a second.
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]);
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i], i);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return out;
@@ -140,12 +141,64 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 const FETCH_CONCURRENCY = 32;
 
-async function journalOf(store: ArtifactStore, campaign: string): Promise<Map<number, AttemptRecord[]>> {
+type JournalEntry = { key: ArtifactKey; ref: ArtifactRef };
+
+/** The attempt journal's files by iteration: attempts started (`<label>-attempt<n>.json`) and finished (StepRecord). */
+async function journalFiles(store: ArtifactStore, campaign: string): Promise<Map<number, { started: JournalEntry[]; finished: JournalEntry[] }>> {
+  const byIteration = new Map<number, { started: JournalEntry[]; finished: JournalEntry[] }>();
+  for (const entry of await store.list(campaign)) {
+    if (entry.key.step !== 'attempts') continue;
+    let files = byIteration.get(entry.key.iteration);
+    if (!files) byIteration.set(entry.key.iteration, files = { started: [], finished: [] });
+    (entry.key.name.endsWith(STEP_RECORD_SUFFIX) ? files.finished : files.started).push(entry);
+  }
+  return byIteration;
+}
+
+const readJson = async <T>(store: ArtifactStore, ref: ArtifactRef): Promise<T> => JSON.parse(Buffer.from(await store.get(ref)).toString('utf8')) as T;
+
+/** The journal entries of some iterations, by iteration (the files of all of them read a few dozen at a time). */
+async function journalOf(store: ArtifactStore, files: Map<number, { started: JournalEntry[] }>, iterations: number[]): Promise<Map<number, AttemptRecord[]>> {
+  const entries = iterations.flatMap((t) => files.get(t)?.started ?? []);
+  const records = await mapLimit(entries, FETCH_CONCURRENCY, ({ ref }) => readJson<AttemptRecord>(store, ref));
   const byIteration = new Map<number, AttemptRecord[]>();
-  const entries = (await store.list(campaign)).filter(({ key }) => key.step === 'attempts');
-  const records = await mapLimit(entries, FETCH_CONCURRENCY, async ({ ref }) => JSON.parse(Buffer.from(await store.get(ref)).toString('utf8')) as AttemptRecord);
   entries.forEach(({ key }, i) => byIteration.set(key.iteration, [...(byIteration.get(key.iteration) ?? []), records[i]]));
   return byIteration;
+}
+
+/**
+ * An iteration's steps from the store's StepRecords (activities/context.ts), when they say all there is: the iteration
+ * completed, each attempt it started finished at its first try, and its plan's every step is there. Then they hold what
+ * its Temporal history would (input, output, attempt, times), but the worker's identity; otherwise undefined.
+ */
+async function stepsFromStore(
+  store: ArtifactStore, files: { started: JournalEntry[]; finished: JournalEntry[] } | undefined, input: IterationInput, output: IterationOutput,
+): Promise<Array<{ execution: ActivityExecution; attempt: AttemptRecord }> | undefined> {
+  if (!files || files.started.length !== files.finished.length) return undefined;
+  const samples = output.plan.samplers.length * input.spec.sampling.shards;
+  if (files.finished.length !== samples + 4) return undefined;
+  const records = await mapLimit(files.finished, FETCH_CONCURRENCY, ({ ref }) => readJson<StepRecord>(store, ref));
+  if (records.some((r) => r.attempt !== 1)) return undefined;
+  const { campaign, iteration, spec } = input;
+  return records
+    .sort((a, b) => Number(a.activityId) - Number(b.activityId))
+    .map(({ activityId, scheduledAt, finishedAt, input: stepInput, output: stepOutput, ...attempt }) => ({
+      execution: {
+        activityId, activityType: attempt.activityType, taskQueue: '', input: { campaign, iteration, spec, input: stepInput }, result: stepOutput,
+        status: 'completed', attempt: attempt.attempt, scheduledAt, startedAt: Date.parse(attempt.startedAt), closedAt: finishedAt,
+      },
+      // The attempt's journal entry, which its StepRecord repeats.
+      attempt,
+    }));
+}
+
+export interface AuditOptions {
+  /**
+   * 'when-needed' (default): an iteration whose every step the store's records describe in full is audited from them;
+   * the others (running, failed, retried) from their Temporal history. 'all': every iteration from its history (the
+   * worker identities and the server's times of every step).
+   */
+  childHistories?: 'when-needed' | 'all';
 }
 
 /** Every run of a campaign (more than one after continue-as-new), oldest first, with its history. */
@@ -163,9 +216,8 @@ export async function campaignRunHistories(client: Client, campaign: string): Pr
   return mapLimit(runs, FETCH_CONCURRENCY, async (r) => ({ runId: r.runId, history: await client.workflow.getHandle(campaign, r.runId).fetchHistory() }));
 }
 
-export async function auditCampaign(client: Client, store: ArtifactStore, campaign: string): Promise<CampaignAudit> {
-  const runs = await campaignRunHistories(client, campaign);
-  const journal = await journalOf(store, campaign);
+export async function auditCampaign(client: Client, store: ArtifactStore, campaign: string, options: AuditOptions = {}): Promise<CampaignAudit> {
+  const [runs, files] = await Promise.all([campaignRunHistories(client, campaign), journalFiles(store, campaign)]);
   const prunedIndex: PrunedIndex = new Map((await store.pruned?.(campaign) ?? []).map((p) => [refId(p.ref), { at: p.at, reason: p.reason }]));
   const first = workflowInput(runs[0].history) as CampaignInput;
   const activities = runs.flatMap((r) => activityExecutions(r.history));
@@ -174,22 +226,30 @@ export async function auditCampaign(client: Client, store: ArtifactStore, campai
   const setupActivity = activities.find((a) => a.activityType === 'setup');
   const initialEvaluation = activities.find((a) => a.activityType === 'evaluate');
 
-  const histories = await mapLimit(children, FETCH_CONCURRENCY, (child) => client.workflow.getHandle(child.workflowId).fetchHistory());
+  // A 1,000-iteration campaign's 1,000 child histories take many seconds to fetch: read from the store what it records.
+  const fromStore = await mapLimit(children, FETCH_CONCURRENCY, async (child) => (options.childHistories !== 'all' && child.status === 'completed' && child.result
+    ? stepsFromStore(store, files.get((child.input as IterationInput).iteration), child.input as IterationInput, child.result as IterationOutput)
+    : undefined));
+  const histories = await mapLimit(children, FETCH_CONCURRENCY, async (child, i) => (fromStore[i] ? undefined : client.workflow.getHandle(child.workflowId).fetchHistory()));
+  const journal = await journalOf(store, files, [0, ...children.map((c, i) => (fromStore[i] ? -1 : (c.input as IterationInput).iteration)).filter((t) => t > 0)]);
   const iterations: IterationAudit[] = [];
   for (const [i, child] of children.entries()) {
     // Iterations started by earlier versions were handed their plan by the campaign (input.plan).
     const input = child.input as IterationInput & { plan?: IterationPlan };
     const history = histories[i];
     const output = child.result as IterationOutput | undefined;
+    const stored = fromStore[i];
     const { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed, evaluation } = input.spec;
     iterations.push({
       iteration: input.iteration,
       workflowId: child.workflowId,
       status: child.status,
       // Planned by the iteration itself (its `plan` local activity), or handed in by the campaign in earlier versions.
-      plan: (localActivityResult(history, 'plan') as IterationPlan | undefined) ?? input.plan,
+      plan: stored ? output!.plan : (localActivityResult(history!, 'plan') as IterationPlan | undefined) ?? input.plan,
       hyperparameters: { update, sampling, pairs, rejectionSampling, reward, budget, reference, seed, evaluation },
-      steps: activityExecutions(history).map((a) => stepAudit(a, journal.get(input.iteration) ?? [], prunedIndex)),
+      steps: stored
+        ? stored.map((step) => stepAudit(step.execution, [step.attempt], prunedIndex))
+        : activityExecutions(history!).map((a) => stepAudit(a, journal.get(input.iteration) ?? [], prunedIndex)),
       checkpoint: output?.checkpoint,
       eval: output?.eval,
       train: output?.train,

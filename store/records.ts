@@ -11,6 +11,9 @@ import type { ArtifactStore } from './types';
 /** The store key of iteration t's record. */
 export const recordKey = (campaign: string, iteration: number) => ({ campaign, iteration, step: 'campaign', name: 'record.json' });
 
+/** How the attempt journal (`<campaign>/iter-<t>/attempts/`) names a finished attempt's StepRecord (activities/context.ts). */
+export const STEP_RECORD_SUFFIX = '.done.json';
+
 const READ_CONCURRENCY = 32;
 
 /** Records of iterations 1..count of `campaign`, in order; a missing one is an error naming it and the store. */

@@ -24,11 +24,12 @@ export function registerInspect(program: Command): void {
     .argument('<campaign>', 'campaign id')
     .description('each evaluation so far (as status shows them), then the audit: every step with its input and output artifacts (sha256, rows), attempts and duration')
     .option('--store <dir>', 'artifact store root, for the attempt journal [env PREFLOOP_STORE, default .prefloop/store]')
+    .option('--all-histories', 'read every iteration\'s Temporal history (each step\'s worker and the server\'s times), also where the store records its steps')
     .option('--json', 'print the full audit as JSON (refs, seeds, hyper-parameters, attempt journal, control events)')
     .action(action(async (ctx, campaign: string) => {
       const client = await ctx.client();
       await describeCampaign(client, campaign);
-      const audit = await auditCampaign(client, openStore(storeRoot(ctx.opts.store)), campaign);
+      const audit = await auditCampaign(client, openStore(storeRoot(ctx.opts.store)), campaign, { childHistories: ctx.opts.allHistories ? 'all' : 'when-needed' });
       const rows = auditToRows(audit);
       const evaluations = auditEvaluationRows(audit);
       // The evaluations (as `status` shows a finished campaign's) above the steps that produced them.

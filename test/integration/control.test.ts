@@ -104,6 +104,14 @@ test('pause, resume, setHyperparameters, stopAfterIteration, audit and fork', as
     expect(iteration.checkpoint).toEqual(summary.iterations[iteration.iteration - 1].artifacts.checkpoint);
   }
 
+  // Its iterations' steps all finished at their first attempt: the audit reads them from the store's step records, not
+  // from each iteration's history, and sees the same steps (all but the worker's identity and the times' clock).
+  const full = await auditCampaign(temporal.client, store, 'ctl', { childHistories: 'all' });
+  const timeless = (a: typeof audit) => a.iterations.map((it) => ({ ...it, steps: it.steps.map(({ worker: _w, queueSeconds: _q, runSeconds: _r, ...step }) => step) }));
+  expect(timeless(audit)).toEqual(timeless(full));
+  expect(audit.iterations.flatMap((it) => it.steps.map((s) => s.worker))).toEqual(Array(12).fill(undefined));
+  expect(full.iterations.flatMap((it) => it.steps.map((s) => s.worker)).every((w) => typeof w === 'string')).toBe(true);
+
   // Fork at iteration 1 with another beta: iteration 0 of the fork is iteration 1 of ctl.
   const { handle: fork } = await forkCampaign(temporal.client, { campaign: 'ctl', iteration: 1, patch: { iterations: 1, update: { beta: 0.5 } }, newCampaign: 'ctl-fork1' });
   const forked = await temporal.summary(fork);
