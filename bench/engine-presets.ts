@@ -95,17 +95,20 @@ export function preferenceStepFlops(s: Shape, rows: number, seqT: number): numbe
 
 /**
  * Peak memory of a preference step as this engine runs it, estimated before anything is allocated, so a shape the
- * machine cannot train is refused with the figure instead of swapping or being killed. Per parameter, float32:
- * the state handed in (weights, m, v), the step's new state in ORT's buffers and again in the JS buffers the binding
- * copies it to, and the gradient: 10 x 4 bytes. Per processed token: the [tokens, vocab] logits, their log-softmax
- * and two gradient-sized buffers of them (4 x 4 bytes x vocab); the activations kept for the backward pass, about
- * 10 d + 4 mlp floats per token and layer. Plus ~0.7 GiB of runtime, weights' init and slack.
- * Against measured peaks (bench:engine, 2 threads): gpt2-small estimated 7.0 GiB, measured 5.2-5.5 GiB;
- * smollm2-135m estimated 7.8 GiB, measured 7.4 GiB.
+ * machine cannot train is refused with the figure instead of swapping or being killed. A step runs the training graph
+ * (gradients out), then AdamW a slice at a time into new arrays (engine/model/adamw-slices.ts). Per parameter,
+ * float32, the larger of two phases: backward, the state handed in (weights, m, v) and the gradients twice (ORT's
+ * and the binding's copy of them) = 5 x 4 bytes, plus the activations; the optimizer, the state handed in, the new
+ * state and the gradients = 7 x 4 bytes. Activations per processed token: the [tokens, vocab] logits, their
+ * log-softmax and two gradient-sized buffers of them (4 x 4 bytes x vocab); the activations kept for the backward
+ * pass, about 10 d + 4 mlp floats per token and layer. Plus ~0.7 GiB of runtime, weights' init and slack.
+ * Against measured peaks (bench:engine, 2 threads): smollm2-135m estimated 5.3 GiB, measured 4.9 GiB
+ * (see /work/notes/train-perf.md for the runs).
  */
 export function trainPeakEstimateBytes(params: number, s: Shape, rows: number, seqT: number): number {
   const tokens = rows * seqT;
-  return params * 4 * 10 + tokens * s.vocab * 4 * 4 + tokens * s.layers * (10 * s.dModel + 4 * s.mlp) * 4 + 0.7 * 2 ** 30;
+  const activations = tokens * s.vocab * 4 * 4 + tokens * s.layers * (10 * s.dModel + 4 * s.mlp) * 4;
+  return Math.max(params * 4 * 5 + activations, params * 4 * 7) + 0.7 * 2 ** 30;
 }
 
 /** Peak memory of cached decoding: the weights (fed to ORT as views, not copied), logits and the KV cache, twice over. */

@@ -135,6 +135,16 @@ export interface PreferenceStepInput {
   hyper: PreferenceHyper;
 }
 
+/**
+ * How a multi-step training call may treat the state it is given. `consume: true` hands the state over: its arrays
+ * may be overwritten with the new state (the returned state may be those very arrays), so the caller must not read
+ * it, or anything sharing its arrays, after the call, even one that failed. Without it, a call never writes into
+ * the state it was given (it then holds that state and the new one side by side: 12 more bytes per parameter).
+ */
+export interface TrainCallOptions {
+  consume?: boolean;
+}
+
 export interface PolicyRuntime {
   readonly config: ResolvedModelConfig;
   /** Batched autoregressive sampling with the KV cache. Returns response tokens per row. */
@@ -148,14 +158,14 @@ export interface PolicyRuntime {
    * sftStep per batch, in one call (a runtime on another thread then pays one round trip, not one per step).
    * Returns the last step's loss and grad_norm.
    */
-  sftSteps(state: TrainState, batches: SftBatch[], hyper: Omit<PreferenceHyper, 'loss' | 'beta' | 'labelSmoothing'>): Promise<{ state: TrainState; loss: number; grad_norm: number }>;
+  sftSteps(state: TrainState, batches: SftBatch[], hyper: Omit<PreferenceHyper, 'loss' | 'beta' | 'labelSmoothing'>, options?: TrainCallOptions): Promise<{ state: TrainState; loss: number; grad_norm: number }>;
   /** One preference-loss AdamW step (every loss of PAPER.md). */
   preferenceStep(state: TrainState, batch: PreferenceBatch, hyper: PreferenceHyper): Promise<{ state: TrainState; metrics: PreferenceStepMetrics }>;
   /**
    * Preference steps in a row, each on the state the previous one returned: the same result as calling
    * preferenceStep per step, in one call (one round trip to a compute thread). Returns every step's metrics.
    */
-  preferenceSteps(state: TrainState, steps: PreferenceStepInput[]): Promise<{ state: TrainState; metrics: PreferenceStepMetrics[] }>;
+  preferenceSteps(state: TrainState, steps: PreferenceStepInput[], options?: TrainCallOptions): Promise<{ state: TrainState; metrics: PreferenceStepMetrics[] }>;
   dispose(): Promise<void>;
 }
 

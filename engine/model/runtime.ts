@@ -8,7 +8,7 @@ import { chooseToken } from '../sampling/choose';
 import { rngFor } from '../sampling/rng';
 import { DEFAULT_RUNTIME } from '../runtime/sessions';
 import type {
-  NamedTensors, PolicyRuntime, PreferenceBatch, PreferenceHyper, PreferenceStepInput, PreferenceStepMetrics, ResolvedModelConfig, RuntimeOptions, SampleOptions, SftBatch, TrainState,
+  NamedTensors, PolicyRuntime, PreferenceBatch, PreferenceHyper, PreferenceStepInput, PreferenceStepMetrics, ResolvedModelConfig, RuntimeOptions, SampleOptions, SftBatch, TrainCallOptions, TrainState,
 } from './api';
 import { checkSequences, checkTokens, int64, packPrompts, packSequences, scoreInChunks } from './batch';
 import { cacheShape, parameterSpecs, validateConfig } from './gpt';
@@ -126,8 +126,9 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
     });
   }
 
-  // inPlace: the state was made by an earlier step of the same call (sftSteps / preferenceSteps), so nobody else
-  // holds its arrays and the step may overwrite them (adamw-slices.ts); a caller's state is never changed.
+  // inPlace: the state was made by an earlier step of the same call (sftSteps / preferenceSteps), or the caller
+  // handed it over (TrainCallOptions.consume), so nobody else reads its arrays and the step may overwrite them
+  // (adamw-slices.ts); otherwise a caller's state is never changed.
   async function sftStepOn(state: TrainState, prompts: number[][], responses: number[][], hyper: SftHyper, inPlace: boolean) {
     checkTrainState(frozen, state, 'lm');
     checkSequences(frozen, prompts, responses);
@@ -146,10 +147,10 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
 
   const sftStep = (state: TrainState, prompts: number[][], responses: number[][], hyper: SftHyper) => sftStepOn(state, prompts, responses, hyper, false);
 
-  async function sftSteps(state: TrainState, batches: SftBatch[], hyper: SftHyper) {
+  async function sftSteps(state: TrainState, batches: SftBatch[], hyper: SftHyper, options?: TrainCallOptions) {
     if (!Array.isArray(batches) || batches.length === 0) throw new InvalidInputError(`sftSteps: batches must be a non-empty array of {prompts, responses}, got ${Array.isArray(batches) ? 'an empty array' : typeof batches}`);
     let out = { state, loss: NaN, grad_norm: NaN };
-    for (const [i, b] of batches.entries()) out = await sftStepOn(out.state, b.prompts, b.responses, hyper, i > 0);
+    for (const [i, b] of batches.entries()) out = await sftStepOn(out.state, b.prompts, b.responses, hyper, i > 0 || options?.consume === true);
     return out;
   }
 
@@ -186,11 +187,11 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
 
   const preferenceStep = (state: TrainState, batch: PreferenceBatch, hyper: PreferenceHyper) => preferenceStepOn(state, batch, hyper, false);
 
-  async function preferenceSteps(state: TrainState, steps: PreferenceStepInput[]) {
+  async function preferenceSteps(state: TrainState, steps: PreferenceStepInput[], options?: TrainCallOptions) {
     if (!Array.isArray(steps) || steps.length === 0) throw new InvalidInputError(`preferenceSteps: steps must be a non-empty array of {batch, hyper}, got ${Array.isArray(steps) ? 'an empty array' : typeof steps}`);
     const metrics: PreferenceStepMetrics[] = [];
     for (const [i, { batch, hyper }] of steps.entries()) {
-      const out = await preferenceStepOn(state, batch, hyper, i > 0);
+      const out = await preferenceStepOn(state, batch, hyper, i > 0 || options?.consume === true);
       state = out.state;
       metrics.push(out.metrics);
     }

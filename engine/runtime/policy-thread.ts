@@ -53,8 +53,8 @@ export function createThreadPolicyRuntime(): ThreadPolicyRuntime {
       const out = await built('preferenceStep').preferenceStep(state, ...a);
       return { ...out, state: shared(out.state) };
     },
-    preferenceSteps: async (state, steps) => {
-      const out = await built('preferenceSteps').preferenceSteps(state, steps);
+    preferenceSteps: async (state, ...a) => {
+      const out = await built('preferenceSteps').preferenceSteps(state, ...a);
       return { ...out, state: shared(out.state) };
     },
     async dispose() {
@@ -67,12 +67,15 @@ export function createThreadPolicyRuntime(): ThreadPolicyRuntime {
  * A training state whose tensors live in one SharedArrayBuffer. A training loop hands each step's state to the
  * next step: a plain state is copied to this thread on every call (weights and both AdamW moments), a shared one
  * is not. The caller owns it as before: nothing here keeps a reference once the step has returned, and no step
- * writes into it. ONNX Runtime does not take shared memory as input, so a step copies what it feeds from it: the
+ * writes into it unless the caller handed it over (TrainCallOptions.consume: the steps then update it in place and
+ * it comes back as it is, so a training loop that hands its state over copies none per call). ONNX Runtime does not take shared memory as input, so a step copies what it feeds from it: the
  * weights once for its training-graph runs, the optimizer's inputs a slice at a time (accumulate.ts,
  * adamw-slices.ts), instead of the whole state.
  */
 function shared(state: TrainState): TrainState {
   const parts = [state.weights, state.m, state.v];
+  // A consumed shared state (TrainCallOptions.consume) was updated where it lies: it goes back as it is, no copy.
+  if (parts.every((tensors) => [...tensors.values()].every((t) => t.data.buffer instanceof SharedArrayBuffer))) return state;
   let floats = 0;
   for (const tensors of parts) for (const t of tensors.values()) floats += t.data.length;
   const memory = new SharedArrayBuffer(floats * Float32Array.BYTES_PER_ELEMENT);

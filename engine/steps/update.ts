@@ -11,7 +11,7 @@
  */
 import type { ArtifactRef } from '../../schemas/artifacts';
 import type { TrainLog } from '../../schemas/results';
-import type { PreferenceStepInput, PreferenceStepMetrics, TrainState } from '../model/api';
+import type { NamedTensors, PolicyRuntime, PreferenceStepInput, PreferenceStepMetrics, TrainState } from '../model/api';
 import { permutation } from '../preference/random';
 import type { Pair } from '../preference/types';
 import {
@@ -52,6 +52,19 @@ function meanLog(rows: LogRow[]): TrainLog {
   return out;
 }
 
+/** The reference policy's sequence log-probs of every pair's chosen and rejected response. */
+async function referenceLogprobs(runtime: PolicyRuntime, reference: NamedTensors, pairs: Pair[]): Promise<{ refChosen: Float64Array; refRejected: Float64Array }> {
+  const refChosen = new Float64Array(pairs.length), refRejected = new Float64Array(pairs.length);
+  let at = 0;
+  for (const chunk of batches(pairs, 256)) {
+    const prompts = chunk.map((p) => p.prompt);
+    refChosen.set(await runtime.sequenceLogprobs(reference, prompts, chunk.map((p) => p.chosen)), at);
+    refRejected.set(await runtime.sequenceLogprobs(reference, prompts, chunk.map((p) => p.rejected)), at);
+    at += chunk.length;
+  }
+  return { refChosen, refRejected };
+}
+
 export async function update(ctx: StepContext, input: UpdateInput): Promise<UpdateOutput> {
   const outputKey = keyOf(ctx, 'update', 'output.json');
   const done = await findOutput<UpdateOutput>(ctx.store, outputKey);
@@ -80,15 +93,10 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
   }
 
   if (total > 0) await withPolicyRuntime(ctx, async (runtime) => {
-    const reference = input.reference.sha256 === input.policy.sha256 && state.step === 0 ? state.weights : await loadWeights(store, input.reference);
-    const refChosen = new Float64Array(n), refRejected = new Float64Array(n);
-    let at = 0;
-    for (const chunk of batches(pairs, 256)) {
-      const prompts = chunk.map((p) => p.prompt);
-      refChosen.set(await runtime.sequenceLogprobs(reference, prompts, chunk.map((p) => p.chosen)), at);
-      refRejected.set(await runtime.sequenceLogprobs(reference, prompts, chunk.map((p) => p.rejected)), at);
-      at += chunk.length;
-    }
+    // The reference's log-probs are all it is needed for: computed first, in a function of their own, so its weights
+    // are not held through training. (When the reference is the starting policy they are the state's own weights,
+    // which the training calls below take over.)
+    const { refChosen, refRejected } = await referenceLogprobs(runtime, input.reference.sha256 === input.policy.sha256 && state.step === 0 ? state.weights : await loadWeights(store, input.reference), pairs);
     const hyper = { loss: u.loss, beta: plan.beta, labelSmoothing: u.labelSmoothing, weightDecay: u.weightDecay, maxGradNorm: u.maxGradNorm, microBatch: u.batchSize };
     // Several optimizer steps per runtime call (steps-per-call.ts), never past the next training checkpoint.
     const perCall = new StepsPerCall();
@@ -111,7 +119,9 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
         });
         at.push({ step: s, epoch, lr });
       }
-      const result = await perCall.time(steps.length, () => runtime.preferenceSteps(state, steps));
+      // The state is handed over: the steps update it in place (no copy of it per call); the loop only ever reads the
+      // state a call returns, and a checkpoint is written before the next call starts.
+      const result = await perCall.time(steps.length, () => runtime.preferenceSteps(state, steps, { consume: true }));
       state = result.state;
       result.metrics.forEach((metrics, i) => rows.push({ ...metrics, ...at[i] }));
       if (state.step % u.checkpointEvery === 0 && state.step < total) {

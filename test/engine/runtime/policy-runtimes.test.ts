@@ -171,3 +171,44 @@ test('a thread keeps weights resident across calls and computes with the right o
   expect(both).toEqual([await inline.sample(sets[2], prompts, sampling), await inline.sample(sets[3], prompts, sampling), await inline.sample(sets[2], prompts, sampling)]);
   await Promise.all([inline.dispose(), hosted.dispose()]);
 });
+
+test('a handed-over state (consume) is updated where it lies, inline and in shared memory on a thread, and trains bit-for-bit as one kept', async () => {
+  const inline = await leasePolicyRuntime(config, options, 'inline');
+  const hosted = await leasePolicyRuntime(config, options, 'worker-thread');
+  const zeros = (w: TrainState['weights']) => new Map([...w].map(([k, t]) => [k, { ...t, data: new Float32Array(t.data.length) }]));
+  const start = (): TrainState => { const weights = initPolicy(config, 8); return { weights, m: zeros(weights), v: zeros(weights), step: 0 }; };
+  const hyper = { loss: 'sigmoid' as const, beta: 0.1, labelSmoothing: 0, weightDecay: 0.1, maxGradNorm: 1, lr: 0.01 };
+  const steps = [
+    { batch: { prompts: [[1, 2]], chosen: [[3, 0]], rejected: [[4]], refChosen: [-3], refRejected: [-2] }, hyper },
+    { batch: { prompts: [[2], [4, 1]], chosen: [[1], [2, 2]], rejected: [[3, 3], [0]], refChosen: [-2, -4], refRejected: [-5, -1] }, hyper },
+  ];
+  const kept = start();
+  const expected = (await inline.preferenceSteps(kept, steps)).state;
+  const expected2 = (await inline.preferenceSteps(expected, steps)).state;
+  expect(Array.from(kept.weights.values()).map((t) => Array.from(t.data))).toEqual(Array.from(start().weights.values()).map((t) => Array.from(t.data)));
+  const same = (a: TrainState, b: TrainState) => {
+    for (const part of ['weights', 'm', 'v'] as const) {
+      for (const [name, t] of a[part]) expect(Array.from(b[part].get(name)!.data)).toEqual(Array.from(t.data));
+    }
+  };
+
+  // Inline: the returned state is the given state's arrays, overwritten.
+  const given = start();
+  const out = (await inline.preferenceSteps(given, steps, { consume: true })).state;
+  same(expected, out);
+  for (const [name, t] of given.weights) expect(out.weights.get(name)!.data).toBe(t.data);
+
+  // On a thread: a plain state comes back in shared memory; handed over again, that shared state is updated in place
+  // (the caller's arrays show the new state) and comes back as it is.
+  const first = (await hosted.preferenceSteps(start(), steps, { consume: true })).state;
+  same(expected, first);
+  expect([...first.weights.values()].every((t) => t.data.buffer instanceof SharedArrayBuffer)).toBe(true);
+  const second = (await hosted.preferenceSteps(first, steps, { consume: true })).state;
+  same(expected2, second);
+  same(expected2, first); // written where it lay
+  // Not handed over, a shared state is left as it was.
+  const before = Array.from(second.weights.values()).map((t) => Array.from(t.data));
+  await hosted.preferenceSteps(second, steps);
+  expect(Array.from(second.weights.values()).map((t) => Array.from(t.data))).toEqual(before);
+  await Promise.all([inline.dispose(), hosted.dispose()]);
+});
