@@ -209,10 +209,11 @@ async function main(): Promise<void> {
     let state: TrainState = { weights: model.weights, m: zeros(), v: zeros(), step: 0 };
     const hyper = { loss: 'sigmoid' as const, beta: 0.1, labelSmoothing: 0, lr: 1e-4, weightDecay: 0, maxGradNorm: 1 };
     const batch = { prompts, chosen, rejected, refChosen, refRejected };
-    // The bench holds one model: each step's input state is dropped once the step returns (as update() does), and
-    // decoding below runs on the trained weights (same shapes, same cost), as PyTorch trains its one copy in place.
+    // As update() trains: one step per call (what steps-per-call.ts settles on at this size), the state handed over
+    // (updated in place, no copy of it per step). Decoding below runs on the trained weights (same shapes, same
+    // cost): the bench holds one model, as PyTorch trains its one copy in place.
     const train = async () => {
-      state = (await policy.preferenceStep(state, batch, hyper)).state;
+      state = (await policy.preferenceSteps(state, [{ batch, hyper }], { consume: true })).state;
       model.weights = state.weights;
     };
     firstStep = await timeIt(1, train); // builds the graphs and their sessions

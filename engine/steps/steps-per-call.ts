@@ -1,7 +1,8 @@
 /**
  * How many optimizer steps a training loop hands a runtime per call. On a compute thread every call is a round
- * trip (the train state copied out and back), so several steps per call save time; cancellation is checked between
- * calls, so a call must stay short. Each call takes as many steps as took about TARGET_MS at the last call's pace.
+ * trip (a message each way; the train state, handed over in shared memory, is not copied after the first call), so
+ * several steps per call save time; cancellation is checked between calls, so a call must stay short. Each call
+ * takes as many steps as took about TARGET_MS at the last call's pace.
  * Only the grouping of steps into calls changes: batches, order and learning rates do not, nor do the weights.
  */
 const TARGET_MS = 250;
