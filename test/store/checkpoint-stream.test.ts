@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { spawnFixture, tempDir } from './helpers';
+import { fixtureResult, tempDir } from './helpers';
 
 /**
  * A checkpoint goes into the store and comes back without ever being in memory twice: the put writes views of the
@@ -9,17 +9,7 @@ import { spawnFixture, tempDir } from './helpers';
 let root: string;
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<Record<string, any>> {
-  const child = spawnFixture('checkpoint-stream.ts', args, ['--expose-gc']);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => { stdout += d; });
-  child.stderr!.on('data', (d) => { stderr += d; });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  expect(stderr).toBe('');
-  expect(code).toBe(0);
-  return JSON.parse(stdout.trim().split('\n').pop()!);
-}
+const run = (args: string[]) => fixtureResult('checkpoint-stream.ts', args, ['--expose-gc']);
 
 test('a 96 MiB checkpoint is put and read back holding at most the state plus a few chunks', async () => {
   root = tempDir('ckstream');

@@ -15,3 +15,15 @@ export function spawnFixture(fixture: string, args: string[], nodeArgs: string[]
     env: { ...process.env, SWC_NODE_PROJECT: path.join(__dirname, '..', '..', 'tsconfig.json') },
   });
 }
+
+/** Runs a fixture to its end; its stderr must be empty and its exit code 0; returns its last stdout line as JSON. */
+export async function fixtureResult(fixture: string, args: string[], nodeArgs: string[] = []): Promise<Record<string, any>> {
+  const child = spawnFixture(fixture, args, nodeArgs);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => { stdout += d; });
+  child.stderr!.on('data', (d) => { stderr += d; });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (stderr !== '' || code !== 0) throw new Error(`fixture ${fixture} exited with ${code}: ${stderr}`);
+  return JSON.parse(stdout.trim().split('\n').pop()!);
+}

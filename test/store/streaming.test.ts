@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { spawnFixture, tempDir } from './helpers';
+import { fixtureResult, tempDir } from './helpers';
 
 /**
  * 1,000,000 rows written through putJsonl and read back through readJsonl in a separate node process whose
@@ -13,15 +13,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 test('a 1,000,000-row JSONL streams in and out with bounded memory', async () => {
   root = tempDir('stream');
-  const child = spawnFixture('million-rows.ts', [root], ['--max-old-space-size=64', '--max-semi-space-size=4']);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => { stdout += d; });
-  child.stderr!.on('data', (d) => { stderr += d; });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  expect(stderr).toBe('');
-  expect(code).toBe(0);
-  const m = JSON.parse(stdout.trim().split('\n').pop()!);
+  const m = await fixtureResult('million-rows.ts', [root], ['--max-old-space-size=64', '--max-semi-space-size=4']);
   console.log(`1M-row JSONL: ${(m.bytes / 1048576).toFixed(0)} MiB, write ${m.writeMs} ms, read ${m.readMs} ms, `
     + `rss baseline ${m.baselineMb} MiB, peak ${m.peakMb} MiB (write peak ${m.peakWriteMb} MiB)`);
 
