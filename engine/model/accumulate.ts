@@ -11,7 +11,7 @@
  * across resume). A batch that fits one micro-batch is the same path with k = 1 (w = 1, no summing).
  */
 import type { Graph } from '../onnx';
-import type { NamedTensors, TrainState } from './api';
+import type { TrainState } from './api';
 import { applyAdamw } from './adamw-slices';
 import type { ParamSpec } from './gpt';
 import { gradName } from './graphs';
@@ -46,16 +46,6 @@ export function microBatchRanges(n: number, size: number): Array<[number, number
 }
 
 /**
- * Weights as ORT inputs: views of the caller's arrays, except shared-memory ones (a state handed to a compute
- * thread, policy-thread.ts), which ORT cannot read and are copied once for the step's training-graph runs.
- */
-function weightFeeds(weights: NamedTensors): Feeds {
-  const readable: NamedTensors = new Map();
-  for (const [name, t] of weights) readable.set(name, t.data.buffer instanceof SharedArrayBuffer ? { ...t, data: t.data.slice() } : t);
-  return tensorFeeds(readable);
-}
-
-/**
  * `inPlace`: the state's arrays belong to this call (an earlier step of the same call made them), so the new state
  * is written into them; otherwise into new arrays and the given state is left as it was (adamw-slices.ts).
  */
@@ -64,7 +54,8 @@ export async function optimizerStep(
   grad: GraphOf, micro: MicroBatch[], scalarNames: readonly string[], inPlace = false,
 ): Promise<StepResult> {
   if (micro.length === 0) throw new Error('internal: an optimizer step needs at least one micro-batch');
-  let weights: Feeds | undefined = weightFeeds(state.weights);
+  // A shared-memory state's weights are copied once here for all micro-batches (tensorFeeds).
+  let weights: Feeds | undefined = tensorFeeds(state.weights);
   const sums: Array<Float32Array | undefined> = [];
   const scalars: Record<string, number> = Object.fromEntries(scalarNames.map((n) => [n, 0]));
   for (const [i, { weight, feeds }] of micro.entries()) {

@@ -53,9 +53,16 @@ export function scalarFeed(value: number, dtype: 'float32' | 'float64' = 'float3
   return new ort.Tensor(dtype, dtype === 'float64' ? Float64Array.of(value) : Float32Array.of(value), []);
 }
 
+/**
+ * Tensors as ORT inputs: views of the caller's arrays, except shared-memory ones (a training state handed back by a
+ * compute thread, policy-thread.ts), which ORT refuses ("Invalid argument") and are copied.
+ */
 export function tensorFeeds(tensors: NamedTensors, prefix = ''): Feeds {
   const feeds: Feeds = {};
-  for (const [name, t] of tensors) feeds[prefix + name] = new ort.Tensor('float32', t.data, t.shape);
+  for (const [name, t] of tensors) {
+    const data = t.data.buffer instanceof SharedArrayBuffer ? t.data.slice() : t.data;
+    feeds[prefix + name] = new ort.Tensor('float32', data, t.shape);
+  }
   return feeds;
 }
 

@@ -57,7 +57,9 @@ export function residentStore(): (ref: WeightsRef) => NamedTensors {
   const byId = new Map<number, NamedTensors>();
   const order = new ResidentOrder();
   return (ref) => {
-    if (ref.tensors) byId.set(ref.id, ref.tensors);
+    // Weights in shared memory (a training state's, handed back by this thread) are copied once into this thread's
+    // memory: ORT cannot read shared memory, and they are fed to every call that names them.
+    if (ref.tensors) byId.set(ref.id, new Map([...ref.tensors].map(([name, t]) => [name, t.data.buffer instanceof SharedArrayBuffer ? { ...t, data: t.data.slice() } : t])));
     const weights = byId.get(ref.id);
     if (!weights) throw new Error(`policy thread: weights #${ref.id} are not resident (the caller's mirror is out of step); this is a bug`);
     const evicted = order.touch(ref.id);

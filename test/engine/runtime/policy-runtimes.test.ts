@@ -212,3 +212,21 @@ test('a handed-over state (consume) is updated where it lies, inline and in shar
   expect(Array.from(second.weights.values()).map((t) => Array.from(t.data))).toEqual(before);
   await Promise.all([inline.dispose(), hosted.dispose()]);
 });
+
+test('weights in shared memory (a thread-trained state\'s) sample and score, on a thread and inline, as the same weights in ordinary memory', async () => {
+  const inline = await leasePolicyRuntime(config, options, 'inline');
+  const hosted = await leasePolicyRuntime(config, options, 'worker-thread');
+  const fromThread = (await hosted.sftStep({ weights: initPolicy(config, 9), m: new Map(), v: new Map(), step: 0 }, [[1, 2]], [[3]], { lr: 0.01, weightDecay: 0, maxGradNorm: 1 })).state.weights;
+  // The same tensors in a Map of this test's realm (jest runs tests in a vm context; a message's Map is the outer one).
+  const trained = new Map([...fromThread]);
+  expect([...trained.values()].every((t) => t.data.buffer instanceof SharedArrayBuffer)).toBe(true);
+  const plain = new Map([...trained].map(([k, t]) => [k, { ...t, data: t.data.slice() }]));
+  const prompts = [[1, 2], [3]];
+  const expected = await inline.sample(plain, prompts, sampling);
+  const logps = await inline.sequenceLogprobs(plain, prompts, expected);
+  for (const runtime of [inline, hosted]) {
+    expect(await runtime.sample(trained, prompts, sampling)).toEqual(expected);
+    expect(Array.from(await runtime.sequenceLogprobs(trained, prompts, expected))).toEqual(Array.from(logps));
+  }
+  await Promise.all([inline.dispose(), hosted.dispose()]);
+});
