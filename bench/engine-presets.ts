@@ -96,14 +96,15 @@ export function preferenceStepFlops(s: Shape, rows: number, seqT: number): numbe
 /**
  * Peak memory of a preference step as this engine runs it, estimated before anything is allocated, so a shape the
  * machine cannot train is refused with the figure instead of swapping or being killed. A step runs the training graph
- * (gradients out), then AdamW a slice at a time into new arrays (engine/model/adamw-slices.ts). Per parameter,
+ * (gradients out), then AdamW a slice at a time (engine/model/adamw-slices.ts). Per parameter,
  * float32, the larger of two phases: backward, the state handed in (weights, m, v) and the gradients twice (ORT's
- * and the binding's copy of them) = 5 x 4 bytes, plus the activations; the optimizer, the state handed in, the new
- * state and the gradients = 7 x 4 bytes. Activations per processed token: the [tokens, vocab] logits, their
- * log-softmax and two gradient-sized buffers of them (4 x 4 bytes x vocab); the activations kept for the backward
+ * and the binding's copy of them) = 5 x 4 bytes, plus the activations; the optimizer, at most the state handed in,
+ * a new state (where the state is not handed over; the bench hands it over, as update() does, and then it is
+ * updated in place) and the gradients = 7 x 4 bytes. Activations per processed token: the [tokens, vocab] logits,
+ * their log-softmax and two gradient-sized buffers of them (4 x 4 bytes x vocab); the activations kept for the backward
  * pass, about 10 d + 4 mlp floats per token and layer. Plus ~0.7 GiB of runtime, weights' init and slack.
- * Against measured peaks (bench:engine, 2 threads): smollm2-135m estimated 5.3 GiB, measured 4.9 GiB
- * (see /work/notes/train-perf.md for the runs).
+ * Against the measured peak (bench:engine --preset smollm2-135m --threads 2 --quick): estimated 5.3 GiB, measured
+ * 4.8 GiB (4922 MiB).
  */
 export function trainPeakEstimateBytes(params: number, s: Shape, rows: number, seqT: number): number {
   const tokens = rows * seqT;
