@@ -97,6 +97,22 @@ describe('step functions', () => {
     for (const k of ['loss', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'grad_norm']) expect(straight.train).toHaveProperty([k]);
   });
 
+  it('an update on a compute thread (its state in shared memory, handed over and updated in place) ends bit-identical to one inline, resumed or not', async () => {
+    const spec = tinySpec({ update: { lr: 1e-2, epochs: 2, batchSize: 2, gradientAccumulation: 1, checkpointEvery: 2, schedule: 'cosine', warmup: 0.2 } });
+    const { s, filtered } = await pairsOf(spec, 'update-thread');
+    const input = { policy: s.pi0, reference: s.pi0, pairs: [filtered.pairs] };
+    const inline = await update(ctx(spec, 'update-inline', 1), input);
+    const thread = await update(ctx(spec, 'update-on-thread', 1, { compute: 'worker-thread' }), input);
+    expect(thread.checkpoint.sha256).toBe(inline.checkpoint.sha256);
+    expect(thread.log.sha256).toBe(inline.log.sha256);
+    const controller = new AbortController();
+    const cursors: UpdateCursor[] = [];
+    const progress = (c: unknown) => { cursors.push(c as UpdateCursor); controller.abort(); };
+    await expect(update(ctx(spec, 'update-thread-resumed', 1, { compute: 'worker-thread', signal: controller.signal, progress }), input)).rejects.toThrow(/cancelled/);
+    const resumed = await update(ctx(spec, 'update-thread-resumed', 1, { compute: 'worker-thread', resumeFrom: cursors[0] }), input);
+    expect(resumed.checkpoint.sha256).toBe(inline.checkpoint.sha256);
+  });
+
   it('bt-oracle and bt-model reward sources rank, and bt-model is fitted on the preferences so far', async () => {
     for (const source of [{ kind: 'bt-oracle' as const, temperature: 0.5 }, { kind: 'bt-model' as const }]) {
       const spec = tinySpec({ algorithm: 'hybrid', reward: { source } });
