@@ -5,14 +5,14 @@
  *
  * - ascent (--ascent-steps, default 600): maximize J itself. J = mean_x sum_a pi(a|x) (r - eta log(pi/pi0)) is an
  *   exact differentiable function of the policy on the enumerable bandit; engine/model/exact-ascent.ts takes its exact
- *   gradient over every response of every held-out prompt J is measured on (the evaluation's 32), AdamW from pi0
- *   at --ascent-lr with cosine decay, full batch (--ascent-micro prompts per graph run). This is the issue's "maximize J directly".
+ *   gradient over every response of every held-out prompt J is measured on (the evaluation's 32), AdamW from pi0 (or from
+ *   the fit below: --ascent-from fit) at --ascent-lr with cosine decay, full batch (--ascent-micro prompts per graph run). This is the issue's "maximize J directly".
  * - fit (--steps, default 1500; 0 skips it): fit the model to the Gibbs policy pi* = pi0 exp(r/eta)/Z, which is
  *   known exactly: SFT (cross-entropy, i.e. KL(pi* || pi)) on responses sampled exactly from pi* for every distinct
  *   prompt of the task, warm start from pi0, AdamW at --lr for --steps steps of --batch rows.
  *
  *   node -r @swc-node/register bench/fidelity-capacity.ts [--seeds 3] [--first-seed 0] [--ascent-steps 600]
- *     [--ascent-lr 2e-2] [--ascent-micro 32] [--steps 1500] [--lr 3e-3] [--batch 64] [--model '{"dModel":32,"layers":2,"heads":2,"context":8}']
+ *     [--ascent-lr 2e-2] [--ascent-micro 32] [--ascent-from pi0|fit] [--steps 1500] [--lr 3e-3] [--batch 64] [--model '{"dModel":32,"layers":2,"heads":2,"context":8}']
  *
  * Last line: one JSON object {eta, model, seeds: [{seed, J0, Jstar, Jfit, fraction, Jascent, ascentFraction, kl, reward, ascentKl, ascentReward}]}.
  */
@@ -41,6 +41,9 @@ const batchSize = Number(option('batch', '64'));
 const ascentSteps = Number(option('ascent-steps', '600'));
 const ascentLr = Number(option('ascent-lr', '2e-2'));
 const ascentMicro = Number(option('ascent-micro', '32'));
+/** Where the ascent starts: pi0, or the fit to pi* (then it can only add J to the fit's). */
+const ascentFrom = option('ascent-from', 'pi0');
+if (ascentFrom !== 'pi0' && ascentFrom !== 'fit') throw new Error(`--ascent-from: 'pi0' or 'fit', got '${ascentFrom}'`);
 const model = option('model', '');
 
 async function fit(seed: number, store: LocalArtifactStore) {
@@ -65,7 +68,8 @@ async function fit(seed: number, store: LocalArtifactStore) {
   const e0 = await exactMetrics(runtime, initial, initial, task, evalPrompts, eta);
   const fitted = steps > 0 ? await fitToGibbs(runtime, initial, prompts, responses, targets, seed) : undefined;
   const e = fitted ? await exactMetrics(runtime, fitted, initial, task, evalPrompts, eta) : undefined;
-  const ascended = ascentSteps > 0 ? await ascend(config, runtime, initial, task, evalPrompts, eta, seed) : undefined;
+  if (ascentFrom === 'fit' && !fitted) throw new Error('--ascent-from fit needs a fit (--steps > 0)');
+  const ascended = ascentSteps > 0 ? await ascend(config, runtime, ascentFrom === 'fit' ? fitted! : initial, initial, task, evalPrompts, eta, seed) : undefined;
   const a = ascended ? await exactMetrics(runtime, ascended, initial, task, evalPrompts, eta) : undefined;
   await runtime.dispose();
   const frac = (J: number) => (J - e0.J) / (e0.Jstar! - e0.J);
@@ -95,14 +99,14 @@ async function fitToGibbs(runtime: PolicyRuntime, initial: NamedTensors, prompts
   return state.weights;
 }
 
-/** AdamW up J's exact gradient on the evaluation's prompts, from pi0, cosine decay; logs J every 50 steps. */
-async function ascend(config: PolicyRuntime['config'], runtime: PolicyRuntime, initial: NamedTensors, task: Task, prompts: number[][], eta: number, seed: number): Promise<NamedTensors> {
+/** AdamW up J's exact gradient on the evaluation's prompts, from `start`, cosine decay; logs J every 50 steps. */
+async function ascend(config: PolicyRuntime['config'], runtime: PolicyRuntime, start: NamedTensors, initial: NamedTensors, task: Task, prompts: number[][], eta: number, seed: number): Promise<NamedTensors> {
   const responses = task.allResponses();
   const refLogp: Float64Array[] = [];
   for (const x of prompts) refLogp.push(Float64Array.from(normalize(await runtime.sequenceLogprobs(initial, responses.map(() => x), responses)), Math.log));
   const objective = { prompts, responses, rewards: prompts.map((x) => responses.map((r) => task.gold(x, r))), refLogp, eta };
   const ascent = createExactAscent(config);
-  let state: TrainState = { weights: copy(initial), m: zerosLike(initial), v: zerosLike(initial), step: 0 };
+  let state: TrainState = { weights: copy(start), m: zerosLike(initial), v: zerosLike(initial), step: 0 };
   const t0 = Date.now();
   for (let s = 0; s < ascentSteps; s++) {
     const rate = ascentLr * 0.5 * (1 + Math.cos((Math.PI * s) / ascentSteps));
