@@ -47,7 +47,7 @@ export function banditSpec(algorithm: Algorithm, seed: number, o: BanditBenchOpt
     update: {
       beta: eta, labelTemperature: T > 0 ? T : 1, lr: o.lr ?? 1e-3,
       ...((o.practice ?? 'icml') === 'icml' ? { init: 'initial', data: 'accumulate' } as const : { init: 'previous', data: 'fresh' } as const),
-      epochs: o.epochs ?? 2, batchSize: 16, schedule: 'cosine', warmup: 0.03, checkpointEvery: 1000,
+      epochs: o.epochs ?? 4, batchSize: 16, schedule: 'cosine', warmup: 0.03, checkpointEvery: 1000,
     },
     evaluation: { prompts: 32, exact: true },
     budget: { labelsPerIteration: algorithm === 'hybrid' ? hybridLabels : o.labels },
