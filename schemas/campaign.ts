@@ -161,6 +161,7 @@ export const ExecutionSchema = z.strictObject({
   fallback: z.enum(['none', 'cpu']).default('none').describe('\'cpu\' falls back to the CPU provider when the requested one cannot load; \'none\' fails instead.'),
   threads: positiveInt.default(1).describe('ORT intra-op threads; fixed so that results are bit-identical run to run.'),
   allowLargeRuns: z.boolean().default(false).describe('Run a campaign even when its estimated work per step, rows in memory or storage exceed this machine (refused by default, with the estimate); the memory needed to train the policy is never overridden.'),
+  iterationsPerRun: positiveInt.default(100).describe('Iterations per workflow run: the campaign continues-as-new after this many (sooner when Temporal suggests it), so that its history, and with it the cost of each iteration, stays flat however long the campaign.'),
   taskQueues: z.strictObject({
     inference: z.string().min(1).default('prefloop-inference').describe('Task queue of sampling and scoring activities.'),
     training: z.string().min(1).default('prefloop-training').describe('Task queue of update (training) activities.'),

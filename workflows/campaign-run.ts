@@ -22,6 +22,8 @@ export interface CampaignRun {
   readonly trained: Map<number, IterationTrained>;
   /** Set once the last iteration has run: patches could no longer apply. */
   finishing: boolean;
+  /** Iterations finished in this workflow run (not carried across continue-as-new). */
+  finishedThisRun: number;
   /** The newest iteration in flight, if any: what status reports and what a patch applies after. */
   newestInFlight(): number | undefined;
 }
@@ -29,7 +31,7 @@ export interface CampaignRun {
 export function newCampaignRun(campaign: string, state: CampaignState): CampaignRun {
   const inFlight = new Map<number, StartedIteration>();
   return {
-    campaign, state, step: 'idle', inFlight, trained: new Map(), finishing: false,
+    campaign, state, step: 'idle', inFlight, trained: new Map(), finishing: false, finishedThisRun: 0,
     newestInFlight: () => (inFlight.size ? Math.max(...inFlight.keys()) : undefined),
   };
 }

@@ -164,13 +164,21 @@ async function runIterations(run: CampaignRun, setup: SetupRefs, initialEvaluati
       await initialEvaluated();
       return true;
     }
-    if (workflowInfo().continueAsNewSuggested && state.next <= state.spec.iterations) {
+    if (continueAsNewDue(run) && state.next <= state.spec.iterations) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof preferenceCampaign>({ spec: state.spec, state });
     }
   }
   await initialEvaluated();
   return false;
+}
+
+/** Time to continue-as-new: Temporal suggests it, or this run has done its execution.iterationsPerRun (a patch). */
+function continueAsNewDue(run: CampaignRun): boolean {
+  if (workflowInfo().continueAsNewSuggested) return true;
+  const perRun = run.state.spec.execution.iterationsPerRun;
+  // Campaigns whose spec predates the field (undefined) keep continuing only when suggested.
+  return perRun !== undefined && run.finishedThisRun >= perRun && patched(PATCHES.periodicContinueAsNew);
 }
 
 /**
@@ -211,11 +219,12 @@ async function finishIteration(run: CampaignRun, setup: SetupRefs, t: number, cu
   await CancellationScope.nonCancellable(() => condition(() => finished || run.trained.has(t)));
   const notice = run.trained.get(t);
   run.trained.delete(t);
-  if (!finished && notice && !state.paused && !state.stopAfterIteration && !workflowInfo().continueAsNewSuggested) {
+  if (!finished && notice && !state.paused && !state.stopAfterIteration && !continueAsNewDue(run)) {
     await startIteration(run, setup, t + 1, notice.checkpoint, notice.pairs);
   }
   const out = await result;
   run.inFlight.delete(t);
+  run.finishedThisRun += 1;
   const record = iterationRecord(out, current.spec);
   if (state.completed === undefined) state.records.push(record);
   else state.completed += 1;

@@ -28,4 +28,10 @@ export const PATCHES = {
    * the iteration reads them (earlierPairs local activity) when its update accumulates. Decided once, at the start.
    */
   pairsFromStore: 'prefloop-pairs-from-store',
+  /**
+   * A campaign also continues-as-new after execution.iterationsPerRun iterations in one run, not only when Temporal
+   * suggests it (at ~4 MB or ~4k-10k events of history, ~300 iterations): the cost of an iteration grew with the
+   * run's history (bench:scale, 0.15-0.2 s over 300 iterations). Checked once a run reaches that many iterations.
+   */
+  periodicContinueAsNew: 'prefloop-periodic-continue-as-new',
 } as const;

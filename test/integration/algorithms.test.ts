@@ -59,6 +59,18 @@ describe.each(ALGORITHMS)('%s on Temporal', (algorithm) => {
   });
 });
 
+test('a campaign continues-as-new after execution.iterationsPerRun iterations, with the in-process runner\'s result', async () => {
+  // With one iteration per run, run 1 finishes iterations 1 and 2 (2 started ahead while 1 evaluated), run 2 the 3rd.
+  const spec = tinySpec('runs', 'online-iterative-dpo', { iterations: 3, execution: { iterationsPerRun: 1 } });
+  const durable = await temporal.summary(await startCampaign(temporal.client, spec));
+  const inProcess = await runCampaign(spec, { store, campaign: 'inproc-runs' });
+  expect(durable.iterations.map((r) => r.iteration)).toEqual([1, 2, 3]);
+  expect(durable.finalCheckpoint.sha256).toEqual(inProcess.finalCheckpoint.sha256);
+  const runs: string[] = [];
+  for await (const run of temporal.client.workflow.list({ query: `WorkflowId = 'runs'` })) runs.push(run.status.name);
+  expect(runs.sort()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW']);
+});
+
 test('a campaign on a Hugging Face policy (llama directory) runs the same steps on Temporal as in process', async () => {
   const spec = hfSpec(placeModel(temporal.storeRoot, 'llama'), { name: 'hf-llama' });
   const durable = await temporal.summary(await startCampaign(temporal.client, spec));
