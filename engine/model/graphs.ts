@@ -72,8 +72,7 @@ function hiddenStates(g: Graph, config: ResolvedModelConfig, params: Params, s: 
 /** Per-row sum of response-token log-probs [batch] and response token counts [batch]. */
 function sequenceLogps(g: Graph, config: ResolvedModelConfig, params: Params, s: SequenceInputs, dtype: FloatType): { logps: Tensor; counts: Tensor } {
   const logits = lmLogits(g, config, params, hiddenStates(g, config, params, s, dtype));
-  const logp = g.logSoftmax(logits, -1);
-  const tokenLogp = g.squeeze(g.gatherElements(logp, g.unsqueeze(s.targetIds, [2]), 2), [2]);
+  const tokenLogp = g.squeeze(g.gatherLogSoftmax(logits, g.unsqueeze(s.targetIds, [2])), [2]);
   return {
     logps: g.reduceSum(g.mul(tokenLogp, s.responseMask), [1], false),
     counts: g.reduceSum(s.responseMask, [1], false),
