@@ -64,16 +64,9 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async get(ref: ArtifactRef): Promise<Uint8Array> {
-    const file = await this.locate(checkRef(ref));
-    let data: Buffer;
-    try {
-      data = await fs.promises.readFile(file);
-    } catch (e) {
-      throw await this.prunedOr(missingOr(e, ref.uri, file), ref);
-    }
-    const actual = createHash('sha256').update(data).digest('hex');
-    if (actual !== ref.sha256) throw new ArtifactCorruptError(ref.uri, ref.sha256, actual, `${data.length} bytes, expected ${ref.bytes}`);
-    return data;
+    const parts: Uint8Array[] = [];
+    for await (const chunk of this.getChunks(ref)) parts.push(chunk);
+    return Buffer.concat(parts);
   }
 
   async *getChunks(ref: ArtifactRef): AsyncIterable<Uint8Array> {

@@ -173,17 +173,9 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async get(ref: ArtifactRef): Promise<Uint8Array> {
-    const objectKey = this.contentKey(checkRef(ref));
-    const parts: Buffer[] = [];
-    const hash = createHash('sha256');
-    for await (const chunk of await this.body(ref, objectKey)) {
-      hash.update(chunk);
-      parts.push(chunk);
-    }
-    const data = Buffer.concat(parts);
-    const actual = hash.digest('hex');
-    if (actual !== ref.sha256) throw new ArtifactCorruptError(ref.uri, ref.sha256, actual, `${this.describe(objectKey)}: ${data.length} bytes, expected ${ref.bytes}`);
-    return data;
+    const parts: Uint8Array[] = [];
+    for await (const chunk of this.getChunks(ref)) parts.push(chunk);
+    return Buffer.concat(parts);
   }
 
   async *getChunks(ref: ArtifactRef): AsyncIterable<Uint8Array> {

@@ -74,6 +74,18 @@ async function check(graphBytes: Uint8Array, head: Head, config: ResolvedModelCo
   await s.release();
 }
 
+/** Feeds of a preference graph on the fixed pairs (float64), with the loss's beta. */
+function preferenceFeeds(loss: string) {
+  const f64 = (v: number[]) => new ort.Tensor('float64', Float64Array.from(v), [v.length]);
+  return {
+    ...packSequences(prompts.concat(prompts), chosen.concat(rejected), 'float64'),
+    ref_chosen: f64([-6.1, -4.0, -1.5]),
+    ref_rejected: f64([-2.2, -8.3, -3.9]),
+    beta: new ort.Tensor('float64', Float64Array.of(loss === 'ipo' ? 0.5 : 0.7), []),
+    label_smoothing: new ort.Tensor('float64', Float64Array.of(0.15), []),
+  };
+}
+
 describe('whole-loss gradients agree with finite differences (float64)', () => {
   test('SFT cross-entropy', async () => {
     await check(buildSftGraph(CONFIG, 'float64').toBytes(), 'lm', CONFIG, packSequences(prompts, chosen, 'float64'));
@@ -86,14 +98,7 @@ describe('whole-loss gradients agree with finite differences (float64)', () => {
 
   for (const loss of LOSSES) {
     test(`preference loss ${loss}`, async () => {
-      const f64 = (v: number[]) => new ort.Tensor('float64', Float64Array.from(v), [v.length]);
-      const data = {
-        ...packSequences(prompts.concat(prompts), chosen.concat(rejected), 'float64'),
-        ref_chosen: f64([-6.1, -4.0, -1.5]),
-        ref_rejected: f64([-2.2, -8.3, -3.9]),
-        beta: new ort.Tensor('float64', Float64Array.of(loss === 'ipo' ? 0.5 : 0.7), []),
-        label_smoothing: new ort.Tensor('float64', Float64Array.of(0.15), []),
-      };
+      const data = preferenceFeeds(loss);
       await check(buildPreferenceGraph(CONFIG, loss, 'float64').toBytes(), 'lm', CONFIG, data);
     });
   }
@@ -124,14 +129,7 @@ describe.each(TINY_FAMILIES.map((c) => [c.family, { ...c, layers: 1 }] as const)
   // Every loss on llama (the losses are family-independent code on top of the same log-probs); sigmoid on the others.
   for (const loss of config.family === 'llama' ? LOSSES : ['sigmoid' as const]) {
     test(`preference loss ${loss}`, async () => {
-      const f64 = (v: number[]) => new ort.Tensor('float64', Float64Array.from(v), [v.length]);
-      const data = {
-        ...packSequences(prompts.concat(prompts), chosen.concat(rejected), 'float64'),
-        ref_chosen: f64([-6.1, -4.0, -1.5]),
-        ref_rejected: f64([-2.2, -8.3, -3.9]),
-        beta: new ort.Tensor('float64', Float64Array.of(loss === 'ipo' ? 0.5 : 0.7), []),
-        label_smoothing: new ort.Tensor('float64', Float64Array.of(0.15), []),
-      };
+      const data = preferenceFeeds(loss);
       await check(buildPreferenceGraph(config, loss, 'float64').toBytes(), 'lm', config, data);
     });
   }
