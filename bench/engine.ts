@@ -14,8 +14,8 @@
  * `--vs-torch` runs the same shape and workload in PyTorch eager (scripts/bench_torch.py) when Python has torch and
  * transformers (PREFLOOP_PYTHON, else python3), in its own process, and prints the ratios; skipped otherwise.
  * `--thread` hosts the runtime on a compute thread as a campaign's worker does (engine/runtime/policy-runtimes.ts):
- * weights stay resident there, training states come back in shared memory, and the RSS figures, being the process's,
- * include the thread. The FLOP count is preferenceStepFlops (engine-presets.ts).
+ * weights stay resident there, a handed-over training state moves there and back, and the RSS figures, being the
+ * process's, include the thread. The FLOP count is preferenceStepFlops (engine-presets.ts).
  */
 import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
@@ -28,7 +28,6 @@ import { chooseToken } from '../engine/sampling/choose';
 import { rngFor } from '../engine/sampling/rng';
 import { decodePeakEstimateBytes, PRESETS, preferenceStepFlops, trainPeakEstimateBytes, type Preset } from './engine-presets';
 import { loadBenchModel, presetParams } from './engine-model';
-import { sharedState } from '../engine/runtime/shared-state';
 import { runTorch, type TorchResult } from './engine-torch';
 
 interface Args { json: boolean; threads: number; pairs?: number; steps: number; quick: boolean; noTrain: boolean; decodeRows?: number; preset: string; vsTorch: boolean; maxGiB: number; thread: boolean }
@@ -208,8 +207,6 @@ async function main(): Promise<void> {
     const refRejected = Array.from(await policy.sequenceLogprobs(model.weights, prompts, rejected));
     const zeros = (): NamedTensors => new Map([...model.weights].map(([k, t]) => [k, { dtype: 'float32' as const, shape: t.shape, data: new Float32Array(t.data.length) }]));
     let state: TrainState = { weights: model.weights, m: zeros(), v: zeros(), step: 0 };
-    // On a compute thread, as update() does: the state in shared memory once, so no call copies it.
-    if (args.thread) state = sharedState(state);
     const hyper = { loss: 'sigmoid' as const, beta: 0.1, labelSmoothing: 0, lr: 1e-4, weightDecay: 0, maxGradNorm: 1 };
     const batch = { prompts, chosen, rejected, refChosen, refRejected };
     // As update() trains: one step per call (what steps-per-call.ts settles on at this size), the state handed over

@@ -12,15 +12,19 @@
  * boot, module loading, ONNX Runtime) then overlaps the wait for the first task instead of delaying the first step.
  */
 import * as path from 'node:path';
-import type { PolicyRuntime, ResolvedModelConfig, RuntimeOptions } from '../model/api';
+import type { PolicyRuntime, ResolvedModelConfig, RuntimeOptions, TrainState } from '../model/api';
 import { hostInWorker, type Remote } from './worker';
+import { collectTransferables } from './workerProtocol';
 import type { ComputePlacement } from './compute-placement';
 import { createPolicyRuntime } from '../model/runtime';
 import type { ThreadPolicyRuntime } from './policy-thread';
 import { residentSender } from './resident-weights';
 
+/** A cached runtime; one on a thread also drops the weights it keeps resident when its step gives it back. */
+type CachedRuntime = PolicyRuntime & { releaseResident?(): Promise<void> };
+
 interface Pool {
-  idle: PolicyRuntime[];
+  idle: CachedRuntime[];
   /** Set by disposeRuntimes(): runtimes given back to a closed pool are disposed, not kept. */
   closed: boolean;
 }
@@ -39,7 +43,7 @@ function poolFor(key: string): Pool {
 /** A runtime leased to one step; its dispose() returns the runtime to the cache. */
 export async function leasePolicyRuntime(config: ResolvedModelConfig, options: RuntimeOptions, placement: ComputePlacement): Promise<PolicyRuntime> {
   const pool = poolFor(JSON.stringify([placement, config, options.provider, options.fallback, options.threads]));
-  const runtime = pool.idle.pop() ?? (placement === 'worker-thread' ? await threadPolicyRuntime(config, options) : await createPolicyRuntime(config, options));
+  const runtime: CachedRuntime = pool.idle.pop() ?? (placement === 'worker-thread' ? await threadPolicyRuntime(config, options) : await createPolicyRuntime(config, options));
   let held = true;
   const live = (method: string): PolicyRuntime => {
     if (!held) throw new Error(`policy runtime ${method}() after the step gave its lease back (dispose())`);
@@ -57,7 +61,11 @@ export async function leasePolicyRuntime(config: ResolvedModelConfig, options: R
       if (!held) return;
       held = false;
       if (pool.closed) await runtime.dispose();
-      else pool.idle.push(runtime);
+      else {
+        // The next step names its own weights: nothing resident now could be reused, and it would hold memory.
+        await runtime.releaseResident?.();
+        pool.idle.push(runtime);
+      }
     },
   };
 }
@@ -85,10 +93,12 @@ export function prewarmPolicyThread(): void {
 
 /**
  * A runtime for `config` on a compute thread of its own: the spare thread if one is waiting (else a new one). The
- * thread hosts policy-thread.ts, whose training steps hand their state back in shared memory. dispose() ends the
- * thread; leasePolicyRuntime keeps such runtimes cached instead.
+ * thread hosts policy-thread.ts. A training call that hands its state over (consume) moves the state's buffers to
+ * the thread (the caller's arrays become empty, as the hand-over allows) and gets the new state moved back: no copy
+ * either way, and the thread trains on ordinary memory. A state not handed over is copied to the thread. dispose()
+ * ends the thread; leasePolicyRuntime keeps such runtimes cached instead.
  */
-export async function threadPolicyRuntime(config: ResolvedModelConfig, options: RuntimeOptions): Promise<PolicyRuntime> {
+export async function threadPolicyRuntime(config: ResolvedModelConfig, options: RuntimeOptions): Promise<CachedRuntime> {
   const taken = spare;
   spare = undefined;
   const remote = (await taken?.catch(() => undefined)) ?? (await startThread());
@@ -99,16 +109,25 @@ export async function threadPolicyRuntime(config: ResolvedModelConfig, options: 
     await remote.terminate();
     throw err;
   }
-  // Weights stay on the thread between calls; a call sends them only when the thread does not hold them.
+  // Weights stay on the thread between calls; a call sends them only when the thread does not hold them. A training
+  // call releases them on both sides (policy-thread.ts), in call order like everything else.
   const send = residentSender();
+  const trainingVia = (state: TrainState, consume?: boolean) => {
+    send.release();
+    return consume ? remote.moving(collectTransferables(state)) : remote;
+  };
   return {
     config: Object.freeze(built),
-    sample: (weights, ...a) => remote.sampleResident(send(weights), ...a),
-    sequenceLogprobs: (weights, ...a) => remote.sequenceLogprobsResident(send(weights), ...a),
-    sftStep: remote.sftStep,
-    sftSteps: remote.sftSteps,
-    preferenceStep: remote.preferenceStep,
-    preferenceSteps: remote.preferenceSteps,
+    sample: (weights, ...a) => remote.sampleResident(send.ref(weights), ...a),
+    sequenceLogprobs: (weights, ...a) => remote.sequenceLogprobsResident(send.ref(weights), ...a),
+    sftStep: (state, ...a) => trainingVia(state).sftStep(state, ...a),
+    sftSteps: (state, batches, hyper, callOptions) => trainingVia(state, callOptions?.consume).sftSteps(state, batches, hyper, callOptions),
+    preferenceStep: (state, ...a) => trainingVia(state).preferenceStep(state, ...a),
+    preferenceSteps: (state, steps, callOptions) => trainingVia(state, callOptions?.consume).preferenceSteps(state, steps, callOptions),
+    releaseResident: async () => {
+      send.release();
+      await remote.releaseResident();
+    },
     dispose: remote.dispose,
   };
 }

@@ -7,6 +7,11 @@
  * so both sides apply the same touches and evictions and the caller knows, without asking, whether the thread
  * still holds an id. The weights go along only when it does not. Keying by identity relies on what every step
  * does: weights (a decoded checkpoint, a training step's output) are never changed in place once made.
+ *
+ * Both sides drop every resident set together (release(), sent in the same order as the calls): before a training
+ * call, which needs the memory and after which no step reuses weights it sampled or scored with before (update's
+ * reference is scored once, before training), and when a step gives its runtime back to the cache (the next step
+ * decodes its own weights, so nothing resident could be named again).
  */
 import type { NamedTensors } from '../model/api';
 
@@ -27,6 +32,10 @@ export class ResidentOrder {
     return this.ids.includes(id);
   }
 
+  clear(): void {
+    this.ids.length = 0;
+  }
+
   touch(id: number): number | undefined {
     const at = this.ids.indexOf(id);
     if (at >= 0) this.ids.splice(at, 1);
@@ -35,35 +44,43 @@ export class ResidentOrder {
   }
 }
 
-/** The caller's side: names weights and decides whether a call carries them. */
-export function residentSender(): (weights: NamedTensors) => WeightsRef {
+/** The caller's side: names weights and decides whether a call carries them; release() mirrors the thread's. */
+export function residentSender(): { ref(weights: NamedTensors): WeightsRef; release(): void } {
   const ids = new WeakMap<NamedTensors, number>();
   const order = new ResidentOrder();
   let next = 1;
-  return (weights) => {
-    let id = ids.get(weights);
-    if (id === undefined) {
-      id = next++;
-      ids.set(weights, id);
-    }
-    const held = order.has(id);
-    order.touch(id);
-    return held ? { id } : { id, tensors: weights };
+  return {
+    ref(weights) {
+      let id = ids.get(weights);
+      if (id === undefined) {
+        id = next++;
+        ids.set(weights, id);
+      }
+      const held = order.has(id);
+      order.touch(id);
+      return held ? { id } : { id, tensors: weights };
+    },
+    release: () => order.clear(),
   };
 }
 
-/** The thread's side: the weights a call means, stored when they came along. */
-export function residentStore(): (ref: WeightsRef) => NamedTensors {
+/** The thread's side: the weights a call means, stored when they came along; release() drops them all. */
+export function residentStore(): { weights(ref: WeightsRef): NamedTensors; release(): void; count(): number } {
   const byId = new Map<number, NamedTensors>();
   const order = new ResidentOrder();
-  return (ref) => {
-    // Weights in shared memory (a training state's, handed back by this thread) are copied once into this thread's
-    // memory: ORT cannot read shared memory, and they are fed to every call that names them.
+  const weights = (ref: WeightsRef): NamedTensors => {
+    // Weights in shared memory (a caller may build them there) are copied once into this thread's memory: ORT cannot
+    // read shared memory, and they are fed to every call that names them.
     if (ref.tensors) byId.set(ref.id, new Map([...ref.tensors].map(([name, t]) => [name, t.data.buffer instanceof SharedArrayBuffer ? { ...t, data: t.data.slice() } : t])));
-    const weights = byId.get(ref.id);
-    if (!weights) throw new Error(`policy thread: weights #${ref.id} are not resident (the caller's mirror is out of step); this is a bug`);
+    const held = byId.get(ref.id);
+    if (!held) throw new Error(`policy thread: weights #${ref.id} are not resident (the caller's mirror is out of step); this is a bug`);
     const evicted = order.touch(ref.id);
     if (evicted !== undefined) byId.delete(evicted);
-    return weights;
+    return held;
   };
+  const release = () => {
+    byId.clear();
+    order.clear();
+  };
+  return { weights, release, count: () => byId.size };
 }

@@ -4,8 +4,10 @@
  * object (e.g. a PolicyRuntime) inside a worker_threads Worker from a factory export and returns an async
  * proxy of its methods.
  *
- * Arguments are structured-cloned (copied), so the caller's arrays stay usable. Results are transferred
- * (moved, no copy) by default: a method's result is, by convention, a fresh value the worker keeps no
+ * Arguments are structured-cloned (copied), so the caller's arrays stay usable, unless the call goes through
+ * `remote.moving(buffers)`: those buffers are then moved to the worker (no copy; the caller's views of them become
+ * empty), as a caller that hands data over (a training state, TrainCallOptions.consume) wants. Results are
+ * transferred (moved, no copy) by default: a method's result is, by convention, a fresh value the worker keeps no
  * reference to. Pass { transferResults: false } when a hosted object returns arrays it keeps.
  */
 import * as path from 'path';
@@ -14,11 +16,18 @@ import { fromWire, type WireError, type HostReply, type HostRequest } from './wo
 
 type Promisified<F> = F extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never;
 
-export type Remote<T> = {
+type Methods<T> = {
   [K in keyof T as T[K] extends (...a: never[]) => unknown ? K : never]: Promisified<T[K]>;
-} & {
+};
+
+export type Remote<T> = Methods<T> & {
   /** Stops the worker; pending calls reject. Safe to call twice. */
   terminate(): Promise<void>;
+  /**
+   * The same methods, except that a call made through them moves `transfer` (ArrayBuffers under its arguments) to
+   * the worker instead of copying it. A buffer that cannot be moved (Node's pooled small Buffers) is copied.
+   */
+  moving(transfer: ArrayBuffer[]): Methods<T>;
 };
 
 export interface HostOptions {
@@ -100,7 +109,7 @@ export async function hostInWorker<T extends object>(
   worker.on('exit', (code) => failAll(new Error(`worker hosting ${modulePath}#${exportName} exited (code ${code})`)));
   updateRef();
 
-  const call = (method: string, callArgs: unknown[]): Promise<unknown> => {
+  const call = (method: string, callArgs: unknown[], transfer: ArrayBuffer[] = []): Promise<unknown> => {
     if (dead) return Promise.reject(dead);
     const id = nextId++;
     // Keep the caller's stack so a remote error points at the call site too. Read only on failure: formatting a
@@ -111,7 +120,14 @@ export async function hostInWorker<T extends object>(
       updateRef();
       const req: HostRequest = { kind: 'call', id, method, args: callArgs };
       try {
-        worker.postMessage(req);
+        try {
+          worker.postMessage(req, transfer);
+        } catch (e) {
+          // A message that fails to serialize moves nothing, so it can go again as a copy (some Node versions refuse
+          // to move a buffer marked untransferable, e.g. the pool under small Buffers, instead of copying it).
+          if (transfer.length === 0) throw e;
+          worker.postMessage(req);
+        }
       } catch (e) {
         pending.delete(id);
         updateRef();
@@ -125,20 +141,24 @@ export async function hostInWorker<T extends object>(
     await worker.terminate();
   };
 
-  const remote: Record<string, unknown> = { terminate };
-  for (const m of methods) {
-    if (m === 'terminate') continue;
-    remote[m] =
-      m === 'dispose'
-        ? async (...a: unknown[]) => {
-            try {
-              return await call(m, a);
-            } finally {
-              await terminate();
+  const methodsMoving = (transfer: ArrayBuffer[]): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const m of methods) {
+      if (m === 'terminate' || m === 'moving') continue;
+      out[m] =
+        m === 'dispose'
+          ? async (...a: unknown[]) => {
+              try {
+                return await call(m, a, transfer);
+              } finally {
+                await terminate();
+              }
             }
-          }
-        : (...a: unknown[]) => call(m, a);
-  }
+          : (...a: unknown[]) => call(m, a, transfer);
+    }
+    return out;
+  };
+  const remote: Record<string, unknown> = { ...methodsMoving([]), terminate, moving: methodsMoving };
   return remote as Remote<T>;
 }
 

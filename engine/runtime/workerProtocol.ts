@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /** Messages between hostInWorker() and workerHost, and the (de)serialisation of errors and transfer lists. */
 export interface WireError {
   name: string;
@@ -43,17 +45,20 @@ export function collectTransferables(value: unknown): ArrayBuffer[] {
     seen.add(v);
     if (ArrayBuffer.isView(v)) {
       // Node Buffers may share a process-wide pool that must not be detached; those are copied instead.
-      if (!Buffer.isBuffer(v) && v.buffer instanceof ArrayBuffer && v.buffer.byteLength > 0) out.add(v.buffer);
+      // isArrayBuffer is false for shared memory (never moved).
+      if (!Buffer.isBuffer(v) && types.isArrayBuffer(v.buffer) && v.buffer.byteLength > 0) out.add(v.buffer);
       return;
     }
-    if (v instanceof Map) {
+    // Checks that hold in any realm (a value a thread sent back is made of the main context's Maps and Objects).
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (types.isMap(v)) {
       for (const [k, x] of v) {
         walk(k, depth + 1);
         walk(x, depth + 1);
       }
-    } else if (v instanceof Set || Array.isArray(v)) {
-      for (const x of v) walk(x, depth + 1);
-    } else if (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null) {
+    } else if (types.isSet(v) || Array.isArray(v)) {
+      for (const x of v as Iterable<unknown>) walk(x, depth + 1);
+    } else if (proto === null || Object.getPrototypeOf(proto) === null) {
       for (const x of Object.values(v)) walk(x, depth + 1);
     }
   };

@@ -12,7 +12,6 @@ import { findOutput, keyOf, putJson, putWeights, withPolicyRuntime, resolvedMode
 import { initialPolicyWeights, MODEL_FAMILY, rngFor, streamId } from './engine-parts';
 import { checkFeasible } from './feasibility';
 import { StepsPerCall } from './steps-per-call';
-import { sharedState } from '../runtime/shared-state';
 import { filter } from './filter';
 import { importHfPolicy } from './hf-policy';
 import { rank } from './rank';
@@ -45,8 +44,6 @@ async function trainInitialPolicy(ctx: StepContext): Promise<ArtifactRef> {
     const batch = task.baseSamples(rngFor(spec.seed, 0, streamId('sft'), s), sft.batchSize);
     return { prompts: batch.map((b) => b.prompt), responses: batch.map((b) => b.response) };
   };
-  // On a compute thread the state crosses in shared memory: put there once, it is never copied per call.
-  if (ctx.compute === 'worker-thread') state = sharedState(state);
   await withPolicyRuntime(ctx, async (runtime) => {
     // Several steps per runtime call (steps-per-call.ts); cancellation is seen between calls.
     const perCall = new StepsPerCall();

@@ -21,7 +21,6 @@ import { getCheckpoint, putCheckpoint, zerosLike } from './engine-parts';
 import { learningRate } from './lr-schedule';
 import { stepPlan } from './plan-of';
 import { StepsPerCall } from './steps-per-call';
-import { sharedState } from '../runtime/shared-state';
 import type { StepContext, UpdateInput, UpdateOutput } from './types';
 
 export interface UpdateCursor { iteration: number; step: number; checkpoint: ArtifactRef; log: ArtifactRef }
@@ -93,8 +92,6 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
     state = { weights, m: zerosLike(weights), v: zerosLike(weights), step: 0 };
   }
 
-  // On a compute thread the state crosses in shared memory: put there once, it is never copied per call.
-  if (ctx.compute === 'worker-thread') state = sharedState(state);
   if (total > 0) await withPolicyRuntime(ctx, async (runtime) => {
     // The reference's log-probs are all it is needed for: computed first, in a function of their own, so its weights
     // are not held through training. (When the reference is the starting policy they are the state's own weights,

@@ -2,13 +2,18 @@
  * The steps' runtime cache: a step leases a runtime of its own, gives it back with dispose(), and the next step
  * reuses it; disposeRuntimes() ends them all. Off the event loop the leased runtime computes what an inline one does.
  */
+import { types } from 'node:util';
 import { initPolicy } from '../../../engine/model/gpt';
 import type { ResolvedModelConfig, RuntimeOptions, SampleOptions, TrainState } from '../../../engine/model/api';
 import { disposeRuntimes, hasSparePolicyThread, idleRuntimeCount, leasePolicyRuntime, prewarmPolicyThread } from '../../../engine/runtime/policy-runtimes';
+import { createThreadPolicyRuntime } from '../../../engine/runtime/policy-thread';
+import { residentSender } from '../../../engine/runtime/resident-weights';
 
 const config: ResolvedModelConfig = { vocab: 5, dModel: 16, layers: 1, heads: 2, context: 8, tiedHead: true };
 const options: RuntimeOptions = { provider: 'cpu', fallback: 'none', threads: 1 };
 const sampling: SampleOptions = { temperatures: [1, 1], topK: 0, topP: 1, maxNewTokens: 3, stopTokens: [], seed: 11 };
+/** Whether every tensor of a state lies in ordinary memory (isArrayBuffer: false for shared memory, in any realm). */
+const ordinary = (state: TrainState) => (['weights', 'm', 'v'] as const).every((part) => [...state[part].values()].every((t) => types.isArrayBuffer(t.data.buffer) && t.data.length > 0));
 
 afterEach(() => disposeRuntimes());
 
@@ -81,7 +86,7 @@ test('disposeRuntimes() ends a spare thread nobody took', async () => {
   expect(hasSparePolicyThread()).toBe(false);
 });
 
-test('thread-hosted training steps hand back their state in shared memory and train bit-for-bit as inline ones', async () => {
+test('thread-hosted training steps hand back their state in ordinary memory and train bit-for-bit as inline ones', async () => {
   const inline = await leasePolicyRuntime(config, options, 'inline');
   const hosted = await leasePolicyRuntime(config, options, 'worker-thread');
   const prompts = [[1, 2], [3, 4]];
@@ -97,7 +102,7 @@ test('thread-hosted training steps hand back their state in shared memory and tr
   const pref = { ...hyper, loss: 'sigmoid' as const, beta: 0.1, labelSmoothing: 0 };
   a = (await inline.preferenceStep(a, batch, pref)).state;
   b = (await hosted.preferenceStep(b, batch, pref)).state;
-  expect([...b.weights.values()].every((t) => t.data.buffer instanceof SharedArrayBuffer)).toBe(true);
+  expect(ordinary(b)).toBe(true);
   expect(b.step).toBe(a.step);
   for (const part of ['weights', 'm', 'v'] as const) {
     for (const [name, t] of a[part]) expect(Array.from(b[part].get(name)!.data)).toEqual(Array.from(t.data));
@@ -172,7 +177,7 @@ test('a thread keeps weights resident across calls and computes with the right o
   await Promise.all([inline.dispose(), hosted.dispose()]);
 });
 
-test('a handed-over state (consume) is updated where it lies, inline and in shared memory on a thread, and trains bit-for-bit as one kept', async () => {
+test('a handed-over state (consume) is updated where it lies inline, moved to a thread and back without a copy, and trains bit-for-bit as one kept', async () => {
   const inline = await leasePolicyRuntime(config, options, 'inline');
   const hosted = await leasePolicyRuntime(config, options, 'worker-thread');
   const zeros = (w: TrainState['weights']) => new Map([...w].map(([k, t]) => [k, { ...t, data: new Float32Array(t.data.length) }]));
@@ -191,6 +196,7 @@ test('a handed-over state (consume) is updated where it lies, inline and in shar
       for (const [name, t] of a[part]) expect(Array.from(b[part].get(name)!.data)).toEqual(Array.from(t.data));
     }
   };
+  const emptied = (state: TrainState) => (['weights', 'm', 'v'] as const).every((part) => [...state[part].values()].every((t) => t.data.buffer.byteLength === 0));
 
   // Inline: the returned state is the given state's arrays, overwritten.
   const given = start();
@@ -198,29 +204,84 @@ test('a handed-over state (consume) is updated where it lies, inline and in shar
   same(expected, out);
   for (const [name, t] of given.weights) expect(out.weights.get(name)!.data).toBe(t.data);
 
-  // On a thread: a plain state comes back in shared memory; handed over again, that shared state is updated in place
-  // (the caller's arrays show the new state) and comes back as it is.
-  const first = (await hosted.preferenceSteps(start(), steps, { consume: true })).state;
+  // On a thread: the state's buffers move there (the caller's arrays are emptied: nothing was copied) and the new
+  // state comes back in ordinary memory; handed over again, the returned state moves the same way.
+  const handed = start();
+  const first = (await hosted.preferenceSteps(handed, steps, { consume: true })).state;
+  expect(emptied(handed)).toBe(true);
+  expect(ordinary(first)).toBe(true);
   same(expected, first);
-  expect([...first.weights.values()].every((t) => t.data.buffer instanceof SharedArrayBuffer)).toBe(true);
   const second = (await hosted.preferenceSteps(first, steps, { consume: true })).state;
+  expect(emptied(first)).toBe(true);
   same(expected2, second);
-  same(expected2, first); // written where it lay
-  // Not handed over, a shared state is left as it was.
+  // Not handed over, a state is copied to the thread and left as it was, usable.
   const before = Array.from(second.weights.values()).map((t) => Array.from(t.data));
-  await hosted.preferenceSteps(second, steps);
+  same((await inline.preferenceSteps(expected2, steps)).state, (await hosted.preferenceSteps(second, steps)).state);
   expect(Array.from(second.weights.values()).map((t) => Array.from(t.data))).toEqual(before);
+  // sftSteps hands over the same way.
+  const sftGiven = start();
+  const sftHyper = { lr: 0.01, weightDecay: 0, maxGradNorm: 1 };
+  const sftBatches = [{ prompts: [[1, 2]], responses: [[3]] }];
+  const sftOut = (await hosted.sftSteps(sftGiven, sftBatches, sftHyper, { consume: true })).state;
+  expect(emptied(sftGiven)).toBe(true);
+  same((await inline.sftSteps(start(), sftBatches, sftHyper)).state, sftOut);
   await Promise.all([inline.dispose(), hosted.dispose()]);
 });
 
-test('weights in shared memory (a thread-trained state\'s) sample and score, on a thread and inline, as the same weights in ordinary memory', async () => {
+test('a thread releases its resident weights at a training call and when its step gives the runtime back, both sides in step', async () => {
+  // The thread's side, in this process: resident until a training call or a release, then gone.
+  const thread = createThreadPolicyRuntime();
+  await thread.init(config, options);
+  const reference = initPolicy(config, 20);
+  const prompts = [[1, 2]];
+  const responses = [[3]];
+  const logps = Array.from(await thread.sequenceLogprobsResident({ id: 1, tensors: reference }, prompts, responses));
+  expect(Array.from(await thread.sequenceLogprobsResident({ id: 1 }, prompts, responses))).toEqual(logps);
+  expect(thread.residentCount()).toBe(1);
+  const state: TrainState = { weights: initPolicy(config, 21), m: new Map(), v: new Map(), step: 0 };
+  await thread.preferenceSteps(state, [{ batch: { prompts, chosen: responses, rejected: [[4]], refChosen: [-1], refRejected: [-1] }, hyper: { loss: 'sigmoid', beta: 0.1, labelSmoothing: 0, weightDecay: 0, maxGradNorm: 1, lr: 0.01 } }]);
+  expect(thread.residentCount()).toBe(0);
+  expect(() => thread.sequenceLogprobsResident({ id: 1 }, prompts, responses)).toThrow(/not resident/);
+  await thread.sequenceLogprobsResident({ id: 2, tensors: reference }, prompts, responses);
+  await thread.sftSteps(state, [{ prompts, responses }], { lr: 0.01, weightDecay: 0, maxGradNorm: 1 });
+  expect(thread.residentCount()).toBe(0);
+  await thread.sequenceLogprobsResident({ id: 3, tensors: reference }, prompts, responses);
+  thread.releaseResident();
+  expect(thread.residentCount()).toBe(0);
+  await thread.dispose();
+
+  // The caller's mirror: after a release the same weights go along again.
+  const send = residentSender();
+  expect(send.ref(reference).tensors).toBe(reference);
+  expect(send.ref(reference).tensors).toBeUndefined();
+  send.release();
+  expect(send.ref(reference).tensors).toBe(reference);
+
+  // Both together, across a real thread: the same weights object scored before and after a training call and after
+  // the runtime went back to the cache and was leased again computes what inline does (a mirror out of step would
+  // fail with "not resident").
+  const inline = await leasePolicyRuntime(config, options, 'inline');
+  let hosted = await leasePolicyRuntime(config, options, 'worker-thread');
+  const expected = Array.from(await inline.sequenceLogprobs(reference, prompts, responses));
+  expect(Array.from(await hosted.sequenceLogprobs(reference, prompts, responses))).toEqual(expected);
+  await hosted.preferenceSteps({ weights: initPolicy(config, 22), m: new Map(), v: new Map(), step: 0 }, [{ batch: { prompts, chosen: responses, rejected: [[4]], refChosen: [-1], refRejected: [-1] }, hyper: { loss: 'sigmoid', beta: 0.1, labelSmoothing: 0, weightDecay: 0, maxGradNorm: 1, lr: 0.01 } }], { consume: true });
+  expect(Array.from(await hosted.sequenceLogprobs(reference, prompts, responses))).toEqual(expected);
+  await hosted.dispose();
+  hosted = await leasePolicyRuntime(config, options, 'worker-thread');
+  expect(idleRuntimeCount()).toBe(0); // the same runtime, from the cache
+  expect(Array.from(await hosted.sequenceLogprobs(reference, prompts, responses))).toEqual(expected);
+  await Promise.all([inline.dispose(), hosted.dispose()]);
+});
+
+test('weights in shared memory (a caller may build them there) sample and score, on a thread and inline, as the same weights in ordinary memory', async () => {
   const inline = await leasePolicyRuntime(config, options, 'inline');
   const hosted = await leasePolicyRuntime(config, options, 'worker-thread');
-  const fromThread = (await hosted.sftStep({ weights: initPolicy(config, 9), m: new Map(), v: new Map(), step: 0 }, [[1, 2]], [[3]], { lr: 0.01, weightDecay: 0, maxGradNorm: 1 })).state.weights;
-  // The same tensors in a Map of this test's realm (jest runs tests in a vm context; a message's Map is the outer one).
-  const trained = new Map([...fromThread]);
-  expect([...trained.values()].every((t) => t.data.buffer instanceof SharedArrayBuffer)).toBe(true);
-  const plain = new Map([...trained].map(([k, t]) => [k, { ...t, data: t.data.slice() }]));
+  const plain = initPolicy(config, 9);
+  const trained = new Map([...plain].map(([k, t]) => {
+    const data = new Float32Array(new SharedArrayBuffer(t.data.byteLength));
+    data.set(t.data);
+    return [k, { ...t, data }];
+  }));
   const prompts = [[1, 2], [3]];
   const expected = await inline.sample(plain, prompts, sampling);
   const logps = await inline.sequenceLogprobs(plain, prompts, expected);

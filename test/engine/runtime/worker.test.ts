@@ -66,6 +66,26 @@ describe('hostInWorker', () => {
     }
   });
 
+  it('moving(buffers) moves those buffers to the worker (the caller\'s views empty, no copy), and copies what cannot be moved', async () => {
+    const remote = await hostInWorker<Host>(fixture, 'createMatmulHost', [4, 1]);
+    try {
+      const data = Float32Array.from([1.5, -2, 3]);
+      const kept = Float32Array.from([7]);
+      const back = (await remote.moving([data.buffer]).echo({ data, kept })) as { data: Float32Array; kept: Float32Array };
+      expect(Array.from(back.data)).toEqual([1.5, -2, 3]);
+      expect(data.buffer.byteLength).toBe(0); // moved, not copied
+      expect(Array.from(kept)).toEqual([7]); // not in the list: copied
+      // A view of Node's shared pool of small Buffers cannot be moved: it goes as a copy and stays usable here.
+      const pooled = Buffer.from([0, 0, 128, 63]);
+      const view = new Float32Array(pooled.buffer, pooled.byteOffset, 1);
+      const echoed = (await remote.moving([view.buffer as ArrayBuffer]).echo(view)) as Float32Array;
+      expect(Array.from(echoed)).toEqual([1]);
+      expect(Array.from(view)).toEqual([1]);
+    } finally {
+      await remote.terminate();
+    }
+  });
+
   it('re-throws errors on the caller side with the original name, message and fields', async () => {
     const remote = await hostInWorker<Host>(fixture, 'createMatmulHost', [4, 1]);
     try {

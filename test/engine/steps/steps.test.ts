@@ -97,7 +97,7 @@ describe('step functions', () => {
     for (const k of ['loss', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'grad_norm']) expect(straight.train).toHaveProperty([k]);
   });
 
-  it('an update on a compute thread (its state in shared memory, handed over and updated in place) ends bit-identical to one inline, resumed or not', async () => {
+  it('an update on a compute thread (its state handed over: moved to the thread and back, never copied) ends bit-identical to one inline, resumed or not', async () => {
     const spec = tinySpec({ update: { lr: 1e-2, epochs: 2, batchSize: 2, gradientAccumulation: 1, checkpointEvery: 2, schedule: 'cosine', warmup: 0.2 } });
     const { s, filtered } = await pairsOf(spec, 'update-thread');
     const input = { policy: s.pi0, reference: s.pi0, pairs: [filtered.pairs] };
