@@ -88,21 +88,40 @@ export function attentionBias(g: Graph, inputIds: Tensor, attentionMask: Tensor,
  * q [b, heads, s, hd] is viewed as [b, kvHeads, (heads / kvHeads) * s, hd] so each key/value head serves its group
  * of query heads in one MatMul (the head order of Hugging Face's repeat_kv: query head h uses kv head
  * h / (heads / kvHeads)). Returns [b, s, heads * hd].
+ *
+ * softmax(q k^T + bias) v is differentiated as one op whose backward recomputes the probabilities from q and k, as
+ * flash attention does: keeping them from the forward would hold a [b, heads, s, key] tensor per layer from forward
+ * to backward, the largest activation of a layer once s passes the model width. The recomputation is one more
+ * q k^T and softmax per layer.
  */
 export function attention(g: Graph, config: ResolvedModelConfig, q: Tensor, k: Tensor, v: Tensor, bias: Tensor): Tensor {
   const heads = config.heads;
   const kv = kvHeads(config);
   const hd = headDim(config);
+  const keysLast = (t: Tensor) => g.transpose(t, [0, 1, 3, 2]);
   // Scaling q (not the scores) keeps the scaled tensor small: [b, h, s, hd] instead of [b, h, s, key].
   const qs = g.mul(q, 1 / Math.sqrt(hd));
-  if (kv === heads) {
-    const scores = g.add(g.matmul(qs, g.transpose(k, [0, 1, 3, 2])), bias);
-    const attended = g.matmul(g.softmax(scores, -1), v);
-    return g.reshape(g.transpose(attended, [0, 2, 1, 3]), [0, 0, heads * hd]);
-  }
-  const grouped = g.reshape(qs, [0, kv, -1, hd]); // [b, kv, group * s, hd]
-  const scores = g.reshape(g.matmul(grouped, g.transpose(k, [0, 1, 3, 2])), [0, heads, -1, 0]); // [b, heads, s, key]
-  const probs = g.reshape(g.softmax(g.add(scores, bias), -1), [0, kv, -1, 0]);
-  const attended = g.reshape(g.matmul(probs, v), [0, heads, -1, hd]); // [b, heads, s, hd]
+  // The bias is laid out per query head; grouped scores are viewed per head for it and back for the product with v.
+  const probsOf = (qq: Tensor, kk: Tensor): Tensor => kv === heads
+    ? g.softmax(g.add(g.matmul(qq, keysLast(kk)), bias), -1)
+    : g.reshape(g.softmax(g.add(g.reshape(g.matmul(qq, keysLast(kk)), [0, heads, -1, 0]), bias), -1), [0, kv, -1, 0]);
+  const grouped = kv === heads ? qs : g.reshape(qs, [0, kv, -1, hd]); // [b, kv, group * s, hd]
+  let qd!: Tensor;
+  let kd!: Tensor;
+  let vd!: Tensor;
+  const out = g.fused('attention', [grouped, k, v], ([a, b, c]) => {
+    [qd, kd, vd] = [a, b, c];
+    return g.matmul(probsOf(a, b), c);
+  }, (dOut, _y, needs) => {
+    const p = probsOf(g.distinct(qd), kd);
+    const dP = g.matmul(dOut, keysLast(vd));
+    const dScores = g.mul(p, g.sub(dP, g.reduceSum(g.mul(dP, p), [3], true)));
+    return [
+      needs[0] ? g.matmul(dScores, kd) : null,
+      needs[1] ? g.matmul(keysLast(dScores), qd) : null,
+      needs[2] ? g.matmul(keysLast(p), dOut) : null,
+    ];
+  });
+  const attended = kv === heads ? out : g.reshape(out, [0, heads, -1, hd]); // [b, heads, s, hd]
   return g.reshape(g.transpose(attended, [0, 2, 1, 3]), [0, 0, heads * hd]);
 }

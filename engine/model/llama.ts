@@ -17,12 +17,6 @@ function linear(g: Graph, x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   return bias ? g.add(y, bias) : y;
 }
 
-/** RMSNorm: x / sqrt(mean(x^2) + eps) * weight. */
-function rmsNorm(g: Graph, x: Tensor, weight: Tensor, eps: number): Tensor {
-  const variance = g.reduceMean(g.mul(x, x), [x.rank - 1], true);
-  return g.mul(g.div(x, g.sqrt(g.add(variance, eps))), weight);
-}
-
 /**
  * Rotary inverse frequencies, as transformers' rope init functions compute them ('default' and 'llama3'), in
  * float32 like torch: inv_freq[i] = 1 / theta^(2i / headDim).
@@ -125,7 +119,7 @@ export function llamaLike(name: ModelFamilyName, validateMore: (config: Resolved
       for (let l = 0; l < layers; l++) {
         const pre = `model.layers.${l}`;
         const attn = `${pre}.self_attn`;
-        const h = rmsNorm(g, x, p(`${pre}.input_layernorm.weight`), eps);
+        const h = g.rmsNorm(x, p(`${pre}.input_layernorm.weight`), eps);
         const q = applyRotary(g, splitHeads(linear(g, h, p(`${attn}.q_proj.weight`), b(`${attn}.q_proj.bias`)), heads), cos, sin, hd);
         let k = applyRotary(g, splitHeads(linear(g, h, p(`${attn}.k_proj.weight`), b(`${attn}.k_proj.bias`)), kv), cos, sin, hd);
         let v = splitHeads(linear(g, h, p(`${attn}.v_proj.weight`), b(`${attn}.v_proj.bias`)), kv);
@@ -135,13 +129,12 @@ export function llamaLike(name: ModelFamilyName, validateMore: (config: Resolved
         }
         present.push({ key: k, value: v });
         x = g.add(x, linear(g, attention(g, config, q, k, v, bias), p(`${attn}.o_proj.weight`), b(`${attn}.o_proj.bias`)));
-        const h2 = rmsNorm(g, x, p(`${pre}.post_attention_layernorm.weight`), eps);
+        const h2 = g.rmsNorm(x, p(`${pre}.post_attention_layernorm.weight`), eps);
         const gate = linear(g, h2, p(`${pre}.mlp.gate_proj.weight`), b(`${pre}.mlp.gate_proj.bias`));
         const up = linear(g, h2, p(`${pre}.mlp.up_proj.weight`), b(`${pre}.mlp.up_proj.bias`));
-        const silu = g.mul(gate, g.sigmoid(gate));
-        x = g.add(x, linear(g, g.mul(silu, up), p(`${pre}.mlp.down_proj.weight`), b(`${pre}.mlp.down_proj.bias`)));
+        x = g.add(x, linear(g, g.siluMul(gate, up), p(`${pre}.mlp.down_proj.weight`), b(`${pre}.mlp.down_proj.bias`)));
       }
-      return { hidden: rmsNorm(g, x, p('model.norm.weight'), eps), present };
+      return { hidden: g.rmsNorm(x, p('model.norm.weight'), eps), present };
     },
   };
 }

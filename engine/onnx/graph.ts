@@ -197,10 +197,20 @@ export class Graph {
    * Compute `forward` from non-differentiable copies of `inputs`, and differentiate the result with the
    * hand-written `backward` instead of through forward's primitives: one rule, fewer backward ops.
    */
-  fused(name: string, inputs: Tensor[], forward: (xs: Tensor[]) => Tensor, backward: (g: Tensor, y: Tensor) => (Tensor | null)[]): Tensor {
+  fused(name: string, inputs: Tensor[], forward: (xs: Tensor[]) => Tensor, backward: (g: Tensor, y: Tensor, needs: boolean[]) => (Tensor | null)[]): Tensor {
     const y = forward(inputs.map((x) => this.stopGradient(x)));
-    this.tape.push({ op: name, inputs, outputs: [y], attrs: {}, virtual: true, backward: ([g]) => backward(g!, y) });
+    this.tape.push({ op: name, inputs, outputs: [y], attrs: {}, virtual: true, backward: ([g], needs) => backward(g!, y, needs) });
     return y;
+  }
+
+  /**
+   * x again, bit for bit (two exact negations), as a node of its own. A backward rule that recomputes a forward
+   * intermediate (to not keep it alive from forward to backward) starts from distinct(input): ORT's
+   * common-subexpression elimination would otherwise merge the recomputation into the forward op it repeats, and the
+   * forward's output would stay alive after all.
+   */
+  distinct(x: Tensor): Tensor {
+    return this.node('Neg', [this.node('Neg', [x], x.dtype, x.shape)], x.dtype, x.shape);
   }
 
   // ---------------------------------------------------------------- shape plumbing used by backward rules
@@ -598,6 +608,56 @@ export class Graph {
       ls = this.logSoftmax(xd, ax);
       return this.gatherElements(ls, indices, ax);
     }, (g) => [this.node('ScatterElements', [this.mul(this.exp(ls), this.neg(g)), indices, g], x.dtype, x.shape, { axis: aInt(ax), reduction: aStr('add') })]);
+  }
+
+  /**
+   * RMSNorm over the last axis, x / sqrt(mean(x^2) + eps) * weight, differentiated as one op. Backward keeps x and
+   * the per-row root ([..., 1]) from the forward and recomputes the normalized x; the composed rule kept the
+   * normalized x too, one more activation of x's size per norm (two norms per layer).
+   */
+  rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
+    this.requireFloat('rmsNorm', x, weight);
+    const last = x.rank - 1;
+    let xs!: Tensor;
+    let ws!: Tensor;
+    let root!: Tensor;
+    return this.fused('rmsNorm', [x, weight], ([xd, wd]) => {
+      [xs, ws] = [xd, wd];
+      root = this.sqrt(this.add(this.reduceMean(this.mul(xd, xd), [last], true), eps));
+      return this.mul(this.div(xd, root), wd);
+    }, (g, _y, needs) => {
+      // n = x / root; dx = (dn - n * mean(dn * n)) / root with dn = g * weight.
+      const n = this.div(xs, this.distinct(root));
+      let dx: Tensor | null = null;
+      if (needs[0]) {
+        const dn = this.mul(g, ws);
+        dx = this.div(this.sub(dn, this.mul(n, this.reduceMean(this.mul(dn, n), [last], true))), root);
+      }
+      return [dx, needs[1] ? this.sumToShape(this.mul(g, n), weight.shape) : null];
+    });
+  }
+
+  /**
+   * silu(gate) * up, SwiGLU's product, differentiated as one op. Backward keeps gate and up and recomputes
+   * sigmoid(gate); the composed rule kept sigmoid(gate) and silu(gate) as well, two more activations of the MLP's
+   * width per layer.
+   */
+  siluMul(gate: Tensor, up: Tensor): Tensor {
+    this.requireFloat('siluMul', gate, up);
+    let gs!: Tensor;
+    let us!: Tensor;
+    return this.fused('siluMul', [gate, up], ([gd, ud]) => {
+      [gs, us] = [gd, ud];
+      // ORT fuses x * sigmoid(x) into com.microsoft QuickGelu, which has no float64 kernel: in float64 (gradient
+      // checks) the sigmoid is spelled out so the pattern does not match.
+      const s = gd.dtype === 'float64' ? this.div(1, this.add(this.exp(this.neg(gd)), 1)) : this.sigmoid(gd);
+      return this.mul(this.mul(gd, s), ud);
+    }, (g, _y, needs) => {
+      const s = this.sigmoid(this.distinct(gs));
+      // d silu / d gate = s * (1 + gate * (1 - s))
+      const dGate = needs[0] ? this.mul(this.mul(g, us), this.mul(s, this.add(this.mul(gs, this.sub(1, s)), 1))) : null;
+      return [dGate, needs[1] ? this.mul(g, this.mul(gs, s)) : null];
+    });
   }
 
   // ---------------------------------------------------------------- indexing

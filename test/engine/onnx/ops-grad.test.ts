@@ -47,6 +47,8 @@ const cases: Record<string, GradCheckCase> = {
     params: { a: { shape: ['b', 't', 4], dims: [2, 3, 4] }, b: [4, 3] }, outDims: [2, 3, 3], build: (g, p) => g.matmul(p.a, p.b),
   },
   layerNorm: { params: { x: [2, 3, 5], scale: [5], bias: [5] }, build: (g, p) => g.layerNorm(p.x, p.scale, p.bias) },
+  'rmsNorm (hand-written backward)': { params: { x: [2, 3, 5], w: [5] }, build: (g, p) => g.rmsNorm(p.x, p.w, 1e-5) },
+  'siluMul (hand-written backward)': { params: { a: { shape: [3, 4], range: [-4, 4] }, b: [3, 4] }, build: (g, p) => g.siluMul(p.a, p.b) },
   'layerNorm without bias': { params: { x: [4, 3], scale: [3] }, build: (g, p) => g.layerNorm(p.x, p.scale, null, 1e-3) },
   'softmax axis -1': { params: { x: [2, 3, 4] }, build: (g, p) => g.softmax(p.x) },
   'softmax axis 1': { params: { x: [2, 3, 4] }, build: (g, p) => g.softmax(p.x, 1) },
@@ -155,6 +157,8 @@ describe('float32 kernels and fused rules agree with the float64 (finite-differe
   const f32cases: Record<string, [Record<string, number[]>, (g: Graph, p: Record<string, Tensor>) => Tensor]> = {
     'layerNorm (Mean/InvStdDev outputs)': [{ x: [3, 6], s: [6], b: [6] }, (g, p) => g.layerNorm(p.x, p.s, p.b)],
     gelu: [{ x: [4, 5] }, (g, p) => g.gelu(g.mul(p.x, 3))],
+    rmsNorm: [{ x: [3, 6], w: [6] }, (g, p) => g.rmsNorm(p.x, p.w, 1e-5)],
+    'siluMul (ORT fuses the forward into QuickGelu in float32)': [{ a: [4, 5], b: [4, 5] }, (g, p) => g.siluMul(g.mul(p.a, 4), p.b)],
     'softplus (kernel in float32, composed in float64)': [{ x: [4, 5] }, (g, p) => g.softplus(g.mul(p.x, 4))],
     'matmul with Gemm backward': [{ a: [3, 4], b: [4, 2] }, (g, p) => g.matmul(p.a, p.b)],
     'softmax + logSoftmax': [{ x: [2, 5] }, (g, p) => g.add(g.softmax(p.x), g.logSoftmax(p.x))],
