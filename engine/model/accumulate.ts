@@ -6,13 +6,13 @@
  * response tokens), so the whole batch's loss is sum_i w_i * loss_i with w_i the micro-batch's share (of pairs, of
  * response tokens), and so is its gradient. A step therefore runs the training graph (loss, metrics and gradients)
  * on each micro-batch in turn, adds w_i * grad_i into one accumulator per parameter, and applies clipping and AdamW
- * once to the sum (adamw-slices.ts): clipping sees the whole batch's gradient norm and AdamW moves once, as with one
+ * once to the sum (adamw.ts): clipping sees the whole batch's gradient norm and AdamW moves once, as with one
  * big batch, equal up to float rounding (the sum is taken in a fixed order, so it is bit-identical run to run and
  * across resume). A batch that fits one micro-batch is the same path with k = 1 (w = 1, no summing).
  */
 import type { Graph } from '../onnx';
 import type { TrainState } from './api';
-import { applyAdamw } from './adamw-slices';
+import { applyAdamw } from './adamw';
 import type { ParamSpec } from './gpt';
 import { gradName } from './graphs';
 import { outputScalar, outputTensor, tensorFeeds, type Feeds, type GraphSessions } from './sessions';
@@ -47,7 +47,7 @@ export function microBatchRanges(n: number, size: number): Array<[number, number
 
 /**
  * `inPlace`: the state's arrays belong to this call (an earlier step of the same call made them), so the new state
- * is written into them; otherwise into new arrays and the given state is left as it was (adamw-slices.ts).
+ * is written into them; otherwise into new arrays and the given state is left as it was (adamw.ts).
  */
 export async function optimizerStep(
   sessions: GraphSessions, specs: ParamSpec[], state: TrainState, hyper: OptimizerHyper,
@@ -74,6 +74,6 @@ export async function optimizerStep(
     });
   }
   weights = undefined; // a shared-memory state's copy is not needed by the optimizer
-  const next = await applyAdamw(sessions, specs, state, sums, hyper, inPlace);
+  const next = applyAdamw(specs, state, sums, hyper, inPlace);
   return { state: next.state, scalars, grad_norm: next.gradNorm };
 }

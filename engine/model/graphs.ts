@@ -7,7 +7,7 @@
  *   target_ids [batch, seq] int64 (the next token at every position), response_mask [batch, seq] float
  *   (1 where target_ids[t] is a response token). batch.ts builds these from token lists.
  * Training graphs output the loss, metrics and `grad.<name>` for every parameter; clipping and AdamW run on those
- * gradients afterwards, a slice at a time (accumulate.ts, adamw-slices.ts), so that no run outputs a whole new
+ * gradients afterwards, in place in the state's arrays (accumulate.ts, adamw.ts), so that no run outputs a whole new
  * model state (the binding copies every output).
  */
 import { Graph, type Tensor } from '../onnx';

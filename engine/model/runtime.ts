@@ -128,7 +128,7 @@ export async function createPolicyRuntime(config: ResolvedModelConfig, options: 
 
   // inPlace: the state was made by an earlier step of the same call (sftSteps / preferenceSteps), or the caller
   // handed it over (TrainCallOptions.consume), so nobody else reads its arrays and the step may overwrite them
-  // (adamw-slices.ts); otherwise a caller's state is never changed.
+  // (adamw.ts); otherwise a caller's state is never changed.
   async function sftStepOn(state: TrainState, prompts: number[][], responses: number[][], hyper: SftHyper, inPlace: boolean) {
     checkTrainState(frozen, state, 'lm');
     checkSequences(frozen, prompts, responses);

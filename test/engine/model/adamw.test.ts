@@ -1,15 +1,13 @@
 /**
- * AdamW + global-norm clipping as a training step applies them (adamw-slices.ts: the norm over every gradient, then
- * the optimizer graph run on flat slices, in float32 as in production): several steps equal a plain TypeScript AdamW
- * fed the same gradients, to 1e-6, with clipping on and off and slices that end inside tensors. The result does not
- * depend on the slice size or on the state living in shared memory; a step leaves the state it was given unchanged
- * unless told the arrays are its own, and then writes into them.
+ * AdamW + global-norm clipping as a training step applies them (adamw.ts: the norm over every gradient, then the
+ * elementwise update with float32 state): several steps equal a float64 TypeScript AdamW fed the same gradients, to
+ * 1e-6, with clipping on and off. The result does not depend on writing in place or on the state living in shared
+ * memory; a step leaves the state it was given unchanged unless told the arrays are its own, and then writes into
+ * them.
  */
 import type { NamedTensors, TrainState } from '../../../engine/model/api';
-import { applyAdamw, globalGradNorm } from '../../../engine/model/adamw-slices';
+import { applyAdamw, globalGradNorm } from '../../../engine/model/adamw';
 import type { ParamSpec } from '../../../engine/model/gpt';
-import { GraphSessions } from '../../../engine/model/sessions';
-import { DEFAULT_RUNTIME } from '../../../engine/runtime/sessions';
 import { maxAbsDiff, ReferenceAdamW, testRandom } from './reference';
 
 const SPECS: ParamSpec[] = [
@@ -18,7 +16,6 @@ const SPECS: ParamSpec[] = [
   { name: 'c', shape: [2, 2, 3], init: 'normal', std: 0.02, decay: true },
 ];
 const size = (s: ParamSpec) => s.shape.reduce((a, b) => a * b, 1);
-const sessions = new GraphSessions(DEFAULT_RUNTIME);
 const hyper = { lr: 0.01, weightDecay: 0.1, maxGradNorm: 1.0 };
 
 function tensors(make: (s: ParamSpec) => Float32Array): NamedTensors {
@@ -47,21 +44,19 @@ function expectSame(a: TrainState, b: TrainState): void {
   }
 }
 
-async function run(steps: number, slice: number, inPlaceAfterFirst: boolean): Promise<{ state: TrainState; norms: number[] }> {
+function run(steps: number, inPlaceAfterFirst: boolean): { state: TrainState; norms: number[] } {
   const rand = testRandom(11);
   let state = initialState(5);
   const norms: number[] = [];
   for (let t = 1; t <= steps; t++) {
-    const out = await applyAdamw(sessions, SPECS, state, gradients(rand, t), hyper, inPlaceAfterFirst && t > 1, slice);
+    const out = applyAdamw(SPECS, state, gradients(rand, t), hyper, inPlaceAfterFirst && t > 1);
     norms.push(out.gradNorm);
     state = out.state;
   }
   return { state, norms };
 }
 
-afterAll(() => sessions.clear());
-
-test('AdamW applied in slices equals a TypeScript AdamW over several steps (1e-6), clipping on and off', async () => {
+test('AdamW equals a float64 TypeScript AdamW over several steps (1e-6), clipping on and off', () => {
   const rand = testRandom(11);
   let state = initialState(5);
   const initial = SPECS.map((s) => Float64Array.from(state.weights.get(s.name)!.data));
@@ -70,8 +65,7 @@ test('AdamW applied in slices equals a TypeScript AdamW over several steps (1e-6
   for (let t = 1; t <= 6; t++) {
     const grads = gradients(rand, t);
     const refNorm = reference.step(grads.map((g) => Float64Array.from(g)), hyper.lr, hyper.weightDecay, hyper.maxGradNorm);
-    // Slices of 5 floats: every tensor but the smallest is split, and slices end mid-tensor.
-    const out = await applyAdamw(sessions, SPECS, state, grads, hyper, false, 5);
+    const out = applyAdamw(SPECS, state, grads, hyper, false);
     expect(out.gradNorm).toBe(refNorm); // both sum the float32 squares in float64, in the same order
     norms.push(refNorm);
     state = out.state;
@@ -88,32 +82,30 @@ test('AdamW applied in slices equals a TypeScript AdamW over several steps (1e-6
   SPECS.forEach((s, i) => expect(maxAbsDiff(initial[i], state.weights.get(s.name)!.data)).toBeGreaterThan(1e-2));
 });
 
-test('the result does not depend on the slice size, nor on writing in place', async () => {
-  const whole = await run(4, 1 << 20, false);
-  for (const [slice, inPlace] of [[1, false], [7, true], [12, true]] as const) {
-    const other = await run(4, slice, inPlace);
-    expect(other.norms).toEqual(whole.norms);
-    expectSame(other.state, whole.state);
-  }
+test('the result does not depend on writing in place', () => {
+  const fresh = run(4, false);
+  const inPlace = run(4, true);
+  expect(inPlace.norms).toEqual(fresh.norms);
+  expectSame(inPlace.state, fresh.state);
 });
 
-test('a step leaves the state it was given unchanged; in place it writes into the same arrays', async () => {
-  const first = await applyAdamw(sessions, SPECS, initialState(5), gradients(testRandom(3), 1), hyper, false);
+test('a step leaves the state it was given unchanged; in place it writes into the same arrays', () => {
+  const first = applyAdamw(SPECS, initialState(5), gradients(testRandom(3), 1), hyper, false);
   const before = copyOf(first.state);
-  const out = await applyAdamw(sessions, SPECS, first.state, gradients(testRandom(4), 1), hyper, false);
+  const out = applyAdamw(SPECS, first.state, gradients(testRandom(4), 1), hyper, false);
   expectSame(first.state, before); // the caller's state is as it was
   expect(maxAbsDiff(out.state.weights.get('a')!.data, before.weights.get('a')!.data)).toBeGreaterThan(1e-3);
-  const again = await applyAdamw(sessions, SPECS, copyOf(first.state), gradients(testRandom(4), 1), hyper, false);
+  const again = applyAdamw(SPECS, copyOf(first.state), gradients(testRandom(4), 1), hyper, false);
   const own = copyOf(first.state);
-  const inPlace = await applyAdamw(sessions, SPECS, own, gradients(testRandom(4), 1), hyper, true);
+  const inPlace = applyAdamw(SPECS, own, gradients(testRandom(4), 1), hyper, true);
   for (const part of ['weights', 'm', 'v'] as const) {
     for (const s of SPECS) expect(inPlace.state[part].get(s.name)!.data).toBe(own[part].get(s.name)!.data);
   }
   expectSame(inPlace.state, again.state);
 });
 
-test('a state in shared memory (a compute thread\'s input) gives the same result and is not changed', async () => {
-  const first = await applyAdamw(sessions, SPECS, initialState(5), gradients(testRandom(3), 1), hyper, false);
+test('a state in shared memory (a compute thread\'s input) gives the same result and is not changed', () => {
+  const first = applyAdamw(SPECS, initialState(5), gradients(testRandom(3), 1), hyper, false);
   const shared = (t: NamedTensors): NamedTensors => new Map([...t].map(([k, x]) => {
     const data = new Float32Array(new SharedArrayBuffer(x.data.byteLength));
     data.set(x.data);
@@ -121,8 +113,8 @@ test('a state in shared memory (a compute thread\'s input) gives the same result
   }));
   const sharedState: TrainState = { weights: shared(first.state.weights), m: shared(first.state.m), v: shared(first.state.v), step: first.state.step };
   const before = copyOf(sharedState);
-  const plain = await applyAdamw(sessions, SPECS, first.state, gradients(testRandom(4), 1), hyper, false, 5);
-  const fromShared = await applyAdamw(sessions, SPECS, sharedState, gradients(testRandom(4), 1), hyper, false, 5);
+  const plain = applyAdamw(SPECS, first.state, gradients(testRandom(4), 1), hyper, false);
+  const fromShared = applyAdamw(SPECS, sharedState, gradients(testRandom(4), 1), hyper, false);
   expectSame(fromShared.state, plain.state);
   expectSame(sharedState, before);
 });
