@@ -59,7 +59,8 @@ export async function optimizerStep(
   const sums: Array<Float32Array | undefined> = [];
   const scalars: Record<string, number> = Object.fromEntries(scalarNames.map((n) => [n, 0]));
   for (const [i, { weight, feeds }] of micro.entries()) {
-    const out = await sessions.run(grad.key, grad.build, { ...weights, ...feeds() });
+    // A training graph runs with the same shapes step after step: its session keeps a memory arena (sessions.ts).
+    const out = await sessions.run(grad.key, grad.build, { ...weights, ...feeds() }, true);
     for (const name of scalarNames) scalars[name] += weight * outputScalar(out, name);
     specs.forEach((s, p) => {
       const g = outputTensor(out, gradName(s.name)).data as Float32Array;

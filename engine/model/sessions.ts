@@ -17,13 +17,14 @@ export class GraphSessions {
 
   constructor(private readonly options: RuntimeOptions) {}
 
-  session(key: string, build: () => Graph): Promise<ort.InferenceSession> {
+  /** `arena`: the session keeps a CPU memory arena (training graphs; see engine/runtime/sessions.ts). */
+  session(key: string, build: () => Graph, arena = false): Promise<ort.InferenceSession> {
     let s = this.sessions.get(key);
     if (!s) {
       s = (async () => {
         const bytes = build().toBytes();
         const hash = createHash('sha256').update(bytes).digest('hex');
-        return getSession(bytes, hash, this.options);
+        return getSession(bytes, hash, this.options, arena);
       })();
       // A failed build or load must not poison the cache: the next call retries.
       s.catch(() => this.sessions.delete(key));
@@ -32,8 +33,8 @@ export class GraphSessions {
     return s;
   }
 
-  async run(key: string, build: () => Graph, feeds: Feeds): Promise<Outputs> {
-    const session = await this.session(key, build);
+  async run(key: string, build: () => Graph, feeds: Feeds, arena = false): Promise<Outputs> {
+    const session = await this.session(key, build, arena);
     const used: Feeds = {};
     for (const name of session.inputNames) {
       const t = feeds[name];

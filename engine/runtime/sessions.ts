@@ -46,7 +46,7 @@ function validate(opts: RuntimeOptions): void {
   }
 }
 
-function sessionOptions(provider: Provider, threads: number): ort.InferenceSession.SessionOptions {
+function sessionOptions(provider: Provider, threads: number, arena: boolean): ort.InferenceSession.SessionOptions {
   // One intra-op pool of a fixed size and sequential execution: the same partitioning of work every run,
   // hence bit-identical results run to run on the CPU.
   const base: ort.InferenceSession.SessionOptions = {
@@ -55,11 +55,14 @@ function sessionOptions(provider: Provider, threads: number): ort.InferenceSessi
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
-    // No CPU arena and no memory pattern: an arena keeps the peak of every run (a training step's activations,
-    // gradients and new state) resident for the life of the session, on top of the state the caller holds; without
-    // them each tensor goes back to the system when freed. Measured at GPT-2 small's shape (bench:engine --preset
-    // gpt2-small --quick): peak RSS through a preference step 8870 MiB with both, 5372 MiB without.
-    enableCpuMemArena: false,
+    // A CPU arena keeps the peak of every run resident for the life of its session. Sessions whose runs vary
+    // (decoding, scoring, one-off graphs) go without one, so each tensor goes back to malloc when freed: at GPT-2
+    // small's shape an arena in every session (with memory patterns) took a preference step's peak RSS from 5372 to
+    // 8870 MiB. A training graph is the opposite case (GraphSessions' `arena`): it runs step after step with the
+    // same shapes, so the arena's blocks are reused exactly, where malloc's heap fragments under a step's mix of
+    // activation and gradient sizes and keeps the fragments (smollm2-135m, 2 pairs x 256, bench:engine: step peak
+    // 4731 -> 4392 MiB, step time unchanged). Memory patterns stay off: they raised that peak to 6456 MiB.
+    enableCpuMemArena: arena,
     enableMemPattern: false,
   };
   if (provider === 'cuda') return { ...base, executionProviders: [{ name: 'cuda', deviceId: 0 } as ort.InferenceSession.ExecutionProviderConfig] };
@@ -75,7 +78,7 @@ function probe(provider: Provider): Promise<unknown> {
   if (!p) {
     p = (async () => {
       try {
-        const s = await ort.InferenceSession.create(matmulChainModel(1, 2), sessionOptions(provider, 1));
+        const s = await ort.InferenceSession.create(matmulChainModel(1, 2), sessionOptions(provider, 1, false));
         await s.release();
         return undefined;
       } catch (e) {
@@ -106,16 +109,16 @@ export async function resolvedProvider(opts: RuntimeOptions): Promise<Provider> 
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
-/** A cached session for this graph; `build` runs only on a cache miss. */
-export async function getSessionLazy(hash: string, build: () => Uint8Array, opts: RuntimeOptions): Promise<ort.InferenceSession> {
+/** A cached session for this graph; `build` runs only on a cache miss. `arena`: see sessionOptions. */
+export async function getSessionLazy(hash: string, build: () => Uint8Array, opts: RuntimeOptions, arena = false): Promise<ort.InferenceSession> {
   const provider = await resolvedProvider(opts);
-  const key = `${hash}|${provider}|${opts.threads}`;
+  const key = `${hash}|${provider}|${opts.threads}|${arena ? 'arena' : 'malloc'}`;
   let s = sessions.get(key);
   if (!s) {
     s = (async () => {
       const bytes = build();
       try {
-        return await ort.InferenceSession.create(bytes, sessionOptions(provider, opts.threads));
+        return await ort.InferenceSession.create(bytes, sessionOptions(provider, opts.threads, arena));
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw new Error(`ONNX Runtime rejected graph ${hash.slice(0, 12)} (${bytes.byteLength} bytes) on provider '${provider}': ${msg}`);
@@ -128,8 +131,8 @@ export async function getSessionLazy(hash: string, build: () => Uint8Array, opts
   return s;
 }
 
-export function getSession(modelBytes: Uint8Array, hash: string, opts: RuntimeOptions): Promise<ort.InferenceSession> {
-  return getSessionLazy(hash, () => modelBytes, opts);
+export function getSession(modelBytes: Uint8Array, hash: string, opts: RuntimeOptions, arena = false): Promise<ort.InferenceSession> {
+  return getSessionLazy(hash, () => modelBytes, opts, arena);
 }
 
 /** Number of sessions currently cached (for tests and diagnostics). */
