@@ -145,12 +145,25 @@ export interface TrainCallOptions {
   consume?: boolean;
 }
 
+/**
+ * How a sampling or scoring call may treat the weights it is given. `consume: true` hands them over: the caller will
+ * not read their arrays again, so a runtime on a compute thread moves them there (no copy; the caller's arrays become
+ * empty) and keeps them. The weights object still names those weights in later sample / sequenceLogprobs calls on
+ * the same runtime (handed over or not), as long as the thread keeps them: until a training call, the step giving
+ * its runtime back (dispose()), or more weights sets named than it keeps (resident-weights.ts); a call naming the
+ * emptied object after that is refused with an error saying so. Inline nothing moves and the option changes nothing.
+ * Without it, a thread copies the weights and the caller's arrays are untouched.
+ */
+export interface WeightsCallOptions {
+  consume?: boolean;
+}
+
 export interface PolicyRuntime {
   readonly config: ResolvedModelConfig;
   /** Batched autoregressive sampling with the KV cache. Returns response tokens per row. */
-  sample(weights: NamedTensors, prompts: number[][], options: SampleOptions): Promise<number[][]>;
+  sample(weights: NamedTensors, prompts: number[][], options: SampleOptions, callOptions?: WeightsCallOptions): Promise<number[][]>;
   /** Sum of per-token log-probs of each response given its prompt (prompt and padding masked). */
-  sequenceLogprobs(weights: NamedTensors, prompts: number[][], responses: number[][]): Promise<Float64Array>;
+  sequenceLogprobs(weights: NamedTensors, prompts: number[][], responses: number[][], callOptions?: WeightsCallOptions): Promise<Float64Array>;
   /** One SFT (cross-entropy on response tokens) AdamW step. */
   sftStep(state: TrainState, prompts: number[][], responses: number[][], hyper: Omit<PreferenceHyper, 'loss' | 'beta' | 'labelSmoothing'>): Promise<{ state: TrainState; loss: number; grad_norm: number }>;
   /**

@@ -12,7 +12,7 @@
  * boot, module loading, ONNX Runtime) then overlaps the wait for the first task instead of delaying the first step.
  */
 import * as path from 'node:path';
-import type { PolicyRuntime, ResolvedModelConfig, RuntimeOptions, TrainState } from '../model/api';
+import type { NamedTensors, PolicyRuntime, ResolvedModelConfig, RuntimeOptions, TrainState, WeightsCallOptions } from '../model/api';
 import { hostInWorker, type Remote } from './worker';
 import { collectTransferables } from './workerProtocol';
 import type { ComputePlacement } from './compute-placement';
@@ -95,7 +95,9 @@ export function prewarmPolicyThread(): void {
  * A runtime for `config` on a compute thread of its own: the spare thread if one is waiting (else a new one). The
  * thread hosts policy-thread.ts. A training call that hands its state over (consume) moves the state's buffers to
  * the thread (the caller's arrays become empty, as the hand-over allows) and gets the new state moved back: no copy
- * either way, and the thread trains on ordinary memory. A state not handed over is copied to the thread. dispose()
+ * either way, and the thread trains on ordinary memory. A state not handed over is copied to the thread. Weights
+ * for sample / sequenceLogprobs are copied to the thread once and kept there (resident-weights.ts), or moved there
+ * when handed over (WeightsCallOptions.consume), so that they are not held twice. dispose()
  * ends the thread; leasePolicyRuntime keeps such runtimes cached instead.
  */
 export async function threadPolicyRuntime(config: ResolvedModelConfig, options: RuntimeOptions): Promise<CachedRuntime> {
@@ -116,10 +118,21 @@ export async function threadPolicyRuntime(config: ResolvedModelConfig, options: 
     send.release();
     return consume ? remote.moving(collectTransferables(state)) : remote;
   };
+  // Weights handed over move with the call that first sends them (later calls send only their id).
+  const resident = (weights: NamedTensors, callOptions?: WeightsCallOptions) => {
+    const ref = send.ref(weights);
+    return { ref, via: callOptions?.consume && ref.tensors ? remote.moving(collectTransferables(ref.tensors)) : remote };
+  };
   return {
     config: Object.freeze(built),
-    sample: (weights, ...a) => remote.sampleResident(send.ref(weights), ...a),
-    sequenceLogprobs: (weights, ...a) => remote.sequenceLogprobsResident(send.ref(weights), ...a),
+    sample: (weights, prompts, sampling, callOptions) => {
+      const { ref, via } = resident(weights, callOptions);
+      return via.sampleResident(ref, prompts, sampling);
+    },
+    sequenceLogprobs: (weights, prompts, responses, callOptions) => {
+      const { ref, via } = resident(weights, callOptions);
+      return via.sequenceLogprobsResident(ref, prompts, responses);
+    },
     sftStep: (state, ...a) => trainingVia(state).sftStep(state, ...a),
     sftSteps: (state, batches, hyper, callOptions) => trainingVia(state, callOptions?.consume).sftSteps(state, batches, hyper, callOptions),
     preferenceStep: (state, ...a) => trainingVia(state).preferenceStep(state, ...a),

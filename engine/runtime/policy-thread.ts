@@ -7,7 +7,8 @@
  * Training states live in ordinary memory: a state handed over (TrainCallOptions.consume) is moved here by the call
  * and its result moved back (workerHost transfers results), so neither way copies it, and ORT reads it as is
  * (shared memory it refuses, which would cost a copy of the weights per step). A training call first releases the
- * resident weights (resident-weights.ts): training needs the memory.
+ * resident weights (resident-weights.ts): training needs the memory. Weights for sampling and scoring come copied,
+ * or moved when the caller hands them over (WeightsCallOptions.consume), and are kept here either way.
  */
 import type { PolicyRuntime, ResolvedModelConfig, RuntimeOptions, SampleOptions } from '../model/api';
 import { createPolicyRuntime } from '../model/runtime';

@@ -8,6 +8,9 @@
  * still holds an id. The weights go along only when it does not. Keying by identity relies on what every step
  * does: weights (a decoded checkpoint, a training step's output) are never changed in place once made.
  *
+ * A caller that hands its weights over (WeightsCallOptions.consume) has them moved to the thread rather than copied;
+ * its weights object, now with empty arrays, still names the resident copy, since the id goes by identity.
+ *
  * Both sides drop every resident set together (release(), sent in the same order as the calls): before a training
  * call, which needs the memory and after which no step reuses weights it sampled or scored with before (update's
  * reference is scored once, before training), and when a step gives its runtime back to the cache (the next step
@@ -44,6 +47,12 @@ export class ResidentOrder {
   }
 }
 
+/** Whether weights' arrays were moved away (a tensor of non-zero size with no data left). */
+function emptied(weights: NamedTensors): boolean {
+  for (const t of weights.values()) if (t.data.length === 0 && t.shape.every((d) => d > 0)) return true;
+  return false;
+}
+
 /** The caller's side: names weights and decides whether a call carries them; release() mirrors the thread's. */
 export function residentSender(): { ref(weights: NamedTensors): WeightsRef; release(): void } {
   const ids = new WeakMap<NamedTensors, number>();
@@ -57,6 +66,12 @@ export function residentSender(): { ref(weights: NamedTensors): WeightsRef; rele
         ids.set(weights, id);
       }
       const held = order.has(id);
+      // Weights handed over earlier (WeightsCallOptions.consume) left empty arrays here; once the thread has dropped
+      // them there is nothing left to send.
+      if (!held && emptied(weights)) {
+        throw new Error('policy runtime: these weights were handed over to the compute thread ({ consume: true }), which has since dropped them (a training call, the step giving its runtime back, or more than '
+          + `${RESIDENT_WEIGHTS} weights sets named since); their arrays here are empty. Load them again, or do not hand over weights that are named again after that`);
+      }
       order.touch(id);
       return held ? { id } : { id, tensors: weights };
     },

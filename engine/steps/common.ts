@@ -84,6 +84,26 @@ export async function withPolicyRuntime<T>(ctx: StepContext, fn: (runtime: Polic
   }
 }
 
+/**
+ * `runtime`, with `owned` (weights a step loaded only to sample and score with, whose arrays it never reads) handed
+ * over in every sample / sequenceLogprobs call that names them (WeightsCallOptions.consume): a compute thread then
+ * takes them rather than holding a copy beside the step's. For code that takes a runtime and weights (evaluation/).
+ */
+export function handingOver(runtime: PolicyRuntime, owned: NamedTensors[]): PolicyRuntime {
+  const mine = new Set(owned);
+  const callOptions = (weights: NamedTensors) => ({ consume: mine.has(weights) });
+  return {
+    config: runtime.config,
+    sample: (weights, prompts, options) => runtime.sample(weights, prompts, options, callOptions(weights)),
+    sequenceLogprobs: (weights, prompts, responses) => runtime.sequenceLogprobs(weights, prompts, responses, callOptions(weights)),
+    sftStep: (...a) => runtime.sftStep(...a),
+    sftSteps: (...a) => runtime.sftSteps(...a),
+    preferenceStep: (...a) => runtime.preferenceStep(...a),
+    preferenceSteps: (...a) => runtime.preferenceSteps(...a),
+    dispose: () => runtime.dispose(),
+  };
+}
+
 export async function loadWeights(store: ArtifactStore, ref: ArtifactRef): Promise<NamedTensors> {
   return (await getCheckpoint(store, ref)).state.weights;
 }

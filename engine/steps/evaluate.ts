@@ -9,7 +9,7 @@ import { sampledRewardFreeMetrics, type ResponseScorer } from '../evaluation/rew
 import { rewardSourceFor } from '../preference/sources';
 import type { Sample } from '../preference/types';
 import type { Task } from '../tasks';
-import { checkAborted, findOutput, keyOf, loadWeights, putJson, withPolicyRuntime, seedOf, taskOf } from './common';
+import { checkAborted, findOutput, handingOver, keyOf, loadWeights, putJson, withPolicyRuntime, seedOf, taskOf } from './common';
 import { rewardContextOf } from './reward-context';
 import type { EvaluateInput, StepContext } from './types';
 
@@ -34,15 +34,19 @@ export async function evaluate(ctx: StepContext, input: EvaluateInput): Promise<
   const initial = await loadWeights(ctx.store, input.pi0);
   const weights = input.checkpoint.sha256 === input.pi0.sha256 ? initial : await loadWeights(ctx.store, input.checkpoint);
   const { evaluation, sampling } = ctx.spec;
-  const metrics = await withPolicyRuntime(ctx, (runtime) => (task.hasGold
-    ? evaluatePolicy(runtime, weights, initial, task, {
-      evaluation, eta: ctx.spec.update.beta, seed: seedOf(ctx, 'evaluate'), topK: sampling.topK, topP: sampling.topP, checkAborted: () => checkAborted(ctx),
-    })
-    : sampledRewardFreeMetrics(runtime, weights, initial, task.evalPrompts.slice(0, evaluation.prompts), sourceScorer(ctx, task), {
-      samplesPerPrompt: evaluation.samplesPerPrompt, eta: ctx.spec.update.beta, seed: seedOf(ctx, 'evaluate'), topK: sampling.topK, topP: sampling.topP,
-      maxNewTokens: task.maxNewTokens, stopTokens: task.stopTokens, responseLength: (r) => task.responseLength(r), render: (r) => task.render(r),
-      checkAborted: () => checkAborted(ctx),
-    })));
+  // Both were loaded for this step alone and only metrics are read after: a compute thread takes them, not a copy.
+  const metrics = await withPolicyRuntime(ctx, (leased) => {
+    const runtime = handingOver(leased, [weights, initial]);
+    return task.hasGold
+      ? evaluatePolicy(runtime, weights, initial, task, {
+        evaluation, eta: ctx.spec.update.beta, seed: seedOf(ctx, 'evaluate'), topK: sampling.topK, topP: sampling.topP, checkAborted: () => checkAborted(ctx),
+      })
+      : sampledRewardFreeMetrics(runtime, weights, initial, task.evalPrompts.slice(0, evaluation.prompts), sourceScorer(ctx, task), {
+        samplesPerPrompt: evaluation.samplesPerPrompt, eta: ctx.spec.update.beta, seed: seedOf(ctx, 'evaluate'), topK: sampling.topK, topP: sampling.topP,
+        maxNewTokens: task.maxNewTokens, stopTokens: task.stopTokens, responseLength: (r) => task.responseLength(r), render: (r) => task.render(r),
+        checkAborted: () => checkAborted(ctx),
+      });
+  });
   await putJson(ctx.store, key, metrics);
   return metrics;
 }

@@ -54,7 +54,7 @@ export async function sampleShard(ctx: StepContext, input: SampleShardInput): Pr
           temperatures, topK: ctx.spec.sampling.topK, topP: ctx.spec.sampling.topP,
           maxNewTokens: task.enumerable ? task.maxNewTokens : Math.min(task.maxNewTokens, ctx.spec.sampling.maxNewTokens),
           stopTokens: task.stopTokens, seed: seedOf(ctx, 'sample', plan.stage, samplerIndex, shard, c),
-        });
+        }, { consume: true }); // loaded for this step alone: a compute thread takes them rather than a copy
         const samples: Sample[] = rows.map(({ p, k }, i) => ({
           promptIndex: p.index, prompt: p.prompt, response: responses[i], temperature: temperatures[i], sampler: role, sourceIteration, index: k,
         }));

@@ -52,14 +52,18 @@ function meanLog(rows: LogRow[]): TrainLog {
   return out;
 }
 
-/** The reference policy's sequence log-probs of every pair's chosen and rejected response. */
-async function referenceLogprobs(runtime: PolicyRuntime, reference: NamedTensors, pairs: Pair[]): Promise<{ refChosen: Float64Array; refRejected: Float64Array }> {
+/**
+ * The reference policy's sequence log-probs of every pair's chosen and rejected response. `handOver`: nothing else
+ * reads the reference's arrays (loaded for this alone), so a compute thread takes them rather than a copy.
+ */
+async function referenceLogprobs(runtime: PolicyRuntime, reference: NamedTensors, pairs: Pair[], handOver: boolean): Promise<{ refChosen: Float64Array; refRejected: Float64Array }> {
+  const callOptions = { consume: handOver };
   const refChosen = new Float64Array(pairs.length), refRejected = new Float64Array(pairs.length);
   let at = 0;
   for (const chunk of batches(pairs, 256)) {
     const prompts = chunk.map((p) => p.prompt);
-    refChosen.set(await runtime.sequenceLogprobs(reference, prompts, chunk.map((p) => p.chosen)), at);
-    refRejected.set(await runtime.sequenceLogprobs(reference, prompts, chunk.map((p) => p.rejected)), at);
+    refChosen.set(await runtime.sequenceLogprobs(reference, prompts, chunk.map((p) => p.chosen), callOptions), at);
+    refRejected.set(await runtime.sequenceLogprobs(reference, prompts, chunk.map((p) => p.rejected), callOptions), at);
     at += chunk.length;
   }
   return { refChosen, refRejected };
@@ -95,8 +99,9 @@ export async function update(ctx: StepContext, input: UpdateInput): Promise<Upda
   if (total > 0) await withPolicyRuntime(ctx, async (runtime) => {
     // The reference's log-probs are all it is needed for: computed first, in a function of their own, so its weights
     // are not held through training. (When the reference is the starting policy they are the state's own weights,
-    // which the training calls below take over.)
-    const { refChosen, refRejected } = await referenceLogprobs(runtime, input.reference.sha256 === input.policy.sha256 && state.step === 0 ? state.weights : await loadWeights(store, input.reference), pairs);
+    // which the training calls below take over: those are not handed over; a reference loaded here is.)
+    const ownReference = !(input.reference.sha256 === input.policy.sha256 && state.step === 0);
+    const { refChosen, refRejected } = await referenceLogprobs(runtime, ownReference ? await loadWeights(store, input.reference) : state.weights, pairs, ownReference);
     const hyper = { loss: u.loss, beta: plan.beta, labelSmoothing: u.labelSmoothing, weightDecay: u.weightDecay, maxGradNorm: u.maxGradNorm, microBatch: u.batchSize };
     // Several optimizer steps per runtime call (steps-per-call.ts), never past the next training checkpoint.
     const perCall = new StepsPerCall();

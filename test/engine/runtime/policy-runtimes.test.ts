@@ -291,3 +291,53 @@ test('weights in shared memory (a caller may build them there) sample and score,
   }
   await Promise.all([inline.dispose(), hosted.dispose()]);
 });
+
+test('weights handed over for sampling and scoring (consume) move to a thread, not copied, compute what inline does, and the emptied object names them until the thread drops them', async () => {
+  const inline = await leasePolicyRuntime(config, options, 'inline');
+  let hosted = await leasePolicyRuntime(config, options, 'worker-thread');
+  const prompts = [[1, 2], [3, 4]];
+  const responses = [[0, 1], [2]];
+  const values = (w: TrainState['weights']) => [...w.values()].map((t) => Array.from(t.data));
+  const emptied = (w: TrainState['weights']) => [...w.values()].every((t) => t.data.buffer.byteLength === 0);
+  const samples = await inline.sample(initPolicy(config, 30), prompts, sampling);
+  const logps = Array.from(await inline.sequenceLogprobs(initPolicy(config, 30), prompts, samples));
+  const otherLogps = Array.from(await inline.sequenceLogprobs(initPolicy(config, 31), prompts, responses));
+
+  // Inline nothing moves: the arrays stay as they were.
+  const inlineGiven = initPolicy(config, 30);
+  expect(await inline.sample(inlineGiven, prompts, sampling, { consume: true })).toEqual(samples);
+  expect(values(inlineGiven)).toEqual(values(initPolicy(config, 30)));
+
+  // On a thread the buffers move (the caller's arrays are emptied: nothing was copied), and the results are inline's.
+  const given = initPolicy(config, 30);
+  expect(await hosted.sample(given, prompts, sampling, { consume: true })).toEqual(samples);
+  expect(emptied(given)).toBe(true);
+  // The emptied object still names the thread's copy, handed over again or not, for sampling and scoring.
+  expect(await hosted.sample(given, prompts, sampling, { consume: true })).toEqual(samples);
+  expect(Array.from(await hosted.sequenceLogprobs(given, prompts, samples))).toEqual(logps);
+  // sequenceLogprobs hands over the same way, and a second set is resident beside the first.
+  const scored = initPolicy(config, 31);
+  expect(Array.from(await hosted.sequenceLogprobs(scored, prompts, responses, { consume: true }))).toEqual(otherLogps);
+  expect(emptied(scored)).toBe(true);
+  expect(await hosted.sample(given, prompts, sampling)).toEqual(samples);
+  expect(Array.from(await hosted.sequenceLogprobs(scored, prompts, responses))).toEqual(otherLogps);
+
+  // Not handed over, weights are copied: the caller's arrays stay, unchanged and usable.
+  const kept = initPolicy(config, 30);
+  expect(await hosted.sample(kept, prompts, sampling)).toEqual(samples);
+  expect(values(kept)).toEqual(values(initPolicy(config, 30)));
+
+  // After a training call the thread has dropped them: the emptied object is refused, saying why; a kept one is resent.
+  await hosted.preferenceSteps({ weights: initPolicy(config, 32), m: new Map(), v: new Map(), step: 0 }, [{ batch: { prompts: [[1, 2]], chosen: [[3]], rejected: [[4]], refChosen: [-1], refRejected: [-1] }, hyper: { loss: 'sigmoid', beta: 0.1, labelSmoothing: 0, weightDecay: 0, maxGradNorm: 1, lr: 0.01 } }], { consume: true });
+  await expect(hosted.sample(given, prompts, sampling)).rejects.toThrow(/handed over to the compute thread .* which has since dropped them/);
+  expect(await hosted.sample(kept, prompts, sampling)).toEqual(samples);
+  // The same once the step gives its runtime back (the next lease of that runtime starts with nothing resident).
+  const again = initPolicy(config, 30);
+  expect(Array.from(await hosted.sequenceLogprobs(again, prompts, samples, { consume: true }))).toEqual(logps);
+  await hosted.dispose();
+  hosted = await leasePolicyRuntime(config, options, 'worker-thread');
+  expect(idleRuntimeCount()).toBe(0); // the same runtime, from the cache
+  await expect(hosted.sequenceLogprobs(again, prompts, samples)).rejects.toThrow(/handed over/);
+  expect(Array.from(await hosted.sequenceLogprobs(kept, prompts, samples))).toEqual(logps);
+  await Promise.all([inline.dispose(), hosted.dispose()]);
+});

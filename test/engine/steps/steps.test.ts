@@ -113,6 +113,32 @@ describe('step functions', () => {
     expect(resumed.checkpoint.sha256).toBe(inline.checkpoint.sha256);
   });
 
+  it('sampling, evaluation and an update against a separate reference on a compute thread (their weights handed over, moved there) write what inline does', async () => {
+    const base = { sampling: { promptsPerIteration: 20, n: 2, shards: 1 }, update: { lr: 1e-2, epochs: 1, batchSize: 2, gradientAccumulation: 1, checkpointEvery: 4 } };
+    const spec = tinySpec(base);
+    const { s, filtered } = await pairsOf(spec, 'handover');
+    const first = await update(ctx(spec, 'handover', 1), { policy: s.pi0, reference: s.pi0, pairs: [filtered.pairs] });
+    // Three chunks of prompts: the handed-over weights are named again after the first call moved them.
+    const shard = { policy: first.checkpoint, prompts: s.trainPrompts, shard: 0, shards: 1 };
+    const sampledInline = await sampleShard(ctx(spec, 'handover-inline', 2), shard);
+    const sampledThread = await sampleShard(ctx(spec, 'handover-thread', 2, { compute: 'worker-thread' }), shard);
+    expect(sampledThread.samples.sha256).toBe(sampledInline.samples.sha256);
+    // The reference (pi0) is not the policy: loaded for its log-probs alone, it is handed over.
+    const second = { policy: first.checkpoint, reference: s.pi0, pairs: [filtered.pairs] };
+    const updatedInline = await update(ctx(spec, 'handover-inline', 2), second);
+    const updatedThread = await update(ctx(spec, 'handover-thread', 2, { compute: 'worker-thread' }), second);
+    expect(updatedThread.checkpoint.sha256).toBe(updatedInline.checkpoint.sha256);
+    expect(updatedThread.log.sha256).toBe(updatedInline.log.sha256);
+    // Evaluation names both the checkpoint and pi0 many times, exactly and by sampling.
+    for (const evaluation of [{ prompts: 4 }, { prompts: 4, exact: false, samplesPerPrompt: 3 }]) {
+      const evalSpec = tinySpec({ ...base, evaluation });
+      const input = { checkpoint: updatedInline.checkpoint, pi0: s.pi0 };
+      const inline = await evaluate(ctx(evalSpec, `handover-eval-inline-${evaluation.exact ?? true}`, 2), input);
+      expect(await evaluate(ctx(evalSpec, `handover-eval-thread-${evaluation.exact ?? true}`, 2, { compute: 'worker-thread' }), input)).toEqual(inline);
+      expect(inline.kl).toBeGreaterThan(0);
+    }
+  });
+
   it('bt-oracle and bt-model reward sources rank, and bt-model is fitted on the preferences so far', async () => {
     for (const source of [{ kind: 'bt-oracle' as const, temperature: 0.5 }, { kind: 'bt-model' as const }]) {
       const spec = tinySpec({ algorithm: 'hybrid', reward: { source } });
