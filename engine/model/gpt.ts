@@ -110,12 +110,8 @@ export function trunk(
 
 /** Next-token logits [batch, seq, vocab] from the trunk's hidden states. */
 export function lmLogits(g: Graph, config: ResolvedModelConfig, params: Params, hidden: Tensor): Tensor {
-  return g.matmul(hidden, g.transpose(lmHead(config, params), [1, 0]));
-}
-
-/** The language-model head's weight [vocab, d]: the token embedding when tied. */
-export function lmHead(config: ResolvedModelConfig, params: Params): Tensor {
-  return config.tiedHead ? param(params, familyOf(config).embedding) : param(params, 'lm_head.weight');
+  const head = config.tiedHead ? param(params, familyOf(config).embedding) : param(params, 'lm_head.weight');
+  return g.matmul(hidden, g.transpose(head, [1, 0]));
 }
 
 /** The KV cache's shape per layer: [batch, cacheHeads, past, cacheHeadDim]. */

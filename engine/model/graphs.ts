@@ -12,8 +12,7 @@
  */
 import { Graph, type Tensor } from '../onnx';
 import type { ResolvedModelConfig } from './api';
-import { attentionBias, cacheShape, declareParams, lmHead, lmLogits, parameterSpecs, trunk, validateConfig, type FloatType, type Head, type LayerCache, type Params } from './gpt';
-import { targetLogprobs } from './target-logprobs';
+import { attentionBias, cacheShape, declareParams, lmLogits, parameterSpecs, trunk, validateConfig, type FloatType, type Head, type LayerCache, type Params } from './gpt';
 import { preferenceLoss, assertLossName } from './losses';
 
 export const PAIR_METRICS = ['rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', 'logps/chosen', 'logps/rejected'] as const;
@@ -72,7 +71,8 @@ function hiddenStates(g: Graph, config: ResolvedModelConfig, params: Params, s: 
 
 /** Per-row sum of response-token log-probs [batch] and response token counts [batch]. */
 function sequenceLogps(g: Graph, config: ResolvedModelConfig, params: Params, s: SequenceInputs, dtype: FloatType): { logps: Tensor; counts: Tensor } {
-  const tokenLogp = targetLogprobs(g, hiddenStates(g, config, params, s, dtype), lmHead(config, params), s.targetIds);
+  const logits = lmLogits(g, config, params, hiddenStates(g, config, params, s, dtype));
+  const tokenLogp = g.squeeze(g.gatherLogSoftmax(logits, g.unsqueeze(s.targetIds, [2])), [2]);
   return {
     logps: g.reduceSum(g.mul(tokenLogp, s.responseMask), [1], false),
     counts: g.reduceSum(s.responseMask, [1], false),

@@ -596,6 +596,21 @@ export class Graph {
   }
 
   /**
+   * logSoftmax(x) gathered at `indices` along the last axis (each target token's log-prob), differentiated as one op:
+   * dx = g * (onehot(indices) - softmax(x)). Composed from logSoftmax and gatherElements, the backward held a
+   * zero-filled scatter, exp, their product and their difference, each the size of x ([tokens, vocab]), at once.
+   */
+  gatherLogSoftmax(x: Tensor, indices: Tensor): Tensor {
+    this.requireFloat('gatherLogSoftmax', x);
+    const ax = x.rank - 1;
+    let ls!: Tensor;
+    return this.fused('gatherLogSoftmax', [x], ([xd]) => {
+      ls = this.logSoftmax(xd, ax);
+      return this.gatherElements(ls, indices, ax);
+    }, (g) => [this.node('ScatterElements', [this.mul(this.exp(ls), this.neg(g)), indices, g], x.dtype, x.shape, { axis: aInt(ax), reduction: aStr('add') })]);
+  }
+
+  /**
    * RMSNorm over the last axis, x / sqrt(mean(x^2) + eps) * weight, differentiated as one op. Backward keeps x and
    * the per-row root ([..., 1]) from the forward and recomputes the normalized x; the composed rule kept the
    * normalized x too, one more activation of x's size per norm (two norms per layer).

@@ -60,6 +60,9 @@ const cases: Record<string, GradCheckCase> = {
   'gather scalar index axis 1': { params: { d: [2, 3] }, build: (g, p) => g.gather(p.d, g.scalar(2, 'int64'), 1) },
   'gather int32 indices': { params: { e: [4, 2] }, build: (g, p) => g.gather(p.e, g.constant([3, 3, 0], 'int32', [3])) },
   'gatherElements axis 1': { params: { d: [3, 4] }, build: (g, p) => g.gatherElements(p.d, idx(g, [0, 3, 1, 1, 2, 0], [3, 2]), 1) },
+  'gatherLogSoftmax (target log-probs, hand-written backward)': {
+    params: { x: [2, 3, 5] }, build: (g, p) => g.gatherLogSoftmax(p.x, idx(g, [0, 4, 2, 1, 1, 3], [2, 3, 1])),
+  },
   'reshape [2,3,4] -> [6,-1]': { params: { x: [2, 3, 4] }, build: (g, p) => g.reshape(p.x, [6, -1]) },
   'reshape symbolic [b,3,4] -> [b,12]': {
     params: { x: { shape: ['b', 3, 4], dims: [2, 3, 4] } }, outDims: [2, 12], build: (g, p) => g.reshape(p.x, ['b', 12]),
