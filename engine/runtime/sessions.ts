@@ -61,7 +61,10 @@ function sessionOptions(provider: Provider, threads: number, arena: boolean): or
     // 8870 MiB. A training graph is the opposite case (GraphSessions' `arena`): it runs step after step with the
     // same shapes, so the arena's blocks are reused exactly, where malloc's heap fragments under a step's mix of
     // activation and gradient sizes and keeps the fragments (smollm2-135m, 2 pairs x 256, bench:engine: step peak
-    // 4731 -> 4392 MiB, step time unchanged). Memory patterns stay off: they raised that peak to 6456 MiB.
+    // 4731 -> 4392 MiB, step time unchanged). Memory patterns stay off: they raised that peak to 6456 MiB. At
+    // Qwen2.5-0.5B's shape the arena costs instead (13733 -> 14438 MiB, --quick): its blocks grow in powers of two
+    // and the [tokens, 151936] logits tensors (620 MB each) fragment them; kept for the 135M-class models this
+    // machine trains, a known limit above that.
     enableCpuMemArena: arena,
     enableMemPattern: false,
   };
